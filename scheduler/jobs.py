@@ -1,0 +1,53 @@
+"""RQ jobs. Jobs take ids or plain values, never ORM objects, and reload what they need."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+_pool_pid = os.getpid()
+
+
+@contextlib.contextmanager
+def job_context():
+    """Run a job inside an app context with a database pool owned by this process.
+
+    RQ forks a work horse per job; connections inherited across a fork must
+    not be shared, so the child drops the parent's pool (without closing it).
+    """
+    global _pool_pid
+    if has_app_context():
+        app = current_app._get_current_object()
+        ctx = contextlib.nullcontext()
+    else:
+        from scheduler import create_app
+
+        app = create_app()
+        ctx = app.app_context()
+    with ctx:
+        from scheduler.extensions import db
+
+        if os.getpid() != _pool_pid:
+            db.engine.dispose(close=False)
+            _pool_pid = os.getpid()
+        try:
+            yield app
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+def purge_failed_logins() -> int:
+    """Forget failed sign-ins older than the throttling window."""
+    from scheduler.services.signin import purge_old_failures
+
+    with job_context() as app:
+        removed = purge_old_failures(app.extensions["gatepost.settings"])
+    log.info("purged %d old failed sign-in records", removed)
+    return removed

