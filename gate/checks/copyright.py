@@ -1,0 +1,84 @@
+"""Copyright: reposted work without permission, piracy links, and media credited to someone else."""
+from __future__ import annotations
+
+import re
+
+from ..inspection import FOLDED, WORDS, Inspection
+from ..lexicon import clean_term
+from ..media.metadata import rights_holders
+from ..model import RIGHTS_CLEARED
+from . import Check
+from .links import domain_hits, link_domain
+
+# Advice about copyright ("never use images without permission") is not a breach of it.
+_ADVICE = re.compile(r"(?<![a-z])(?:don't|do not|never|avoid|always ask|make sure|remember|how to|guide|workshop|"
+                     r"training|session|learn|respect|check the licen[cs]e|ask permission|seek permission)(?![a-z])")
+
+
+class CopyrightCheck(Check):
+    category = "copyright"
+
+    def __init__(self, policy) -> None:
+        super().__init__(policy)
+        self.cues = self.lexicon("cues")
+        self.piracy_domains = tuple(d.lower() for d in self.settings.get("piracy_domains") or ())
+        self.open_licences = self.lexicon("open_licences")
+        self.restrictive = self.lexicon("restrictive_licences")
+        own = policy.section("organisation").get("own_credits") or ()
+        self.own_credits = self.lexicon("own_credits", {"own_credits": own})
+
+    def run(self, inspection: Inspection) -> None:
+        words = inspection.words
+        cleared = inspection.post.declares(RIGHTS_CLEARED)
+        if not cleared:
+            for match in self.cues.finditer(words):
+                sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+                if _ADVICE.search(words, sentence_start, sentence_end):
+                    continue
+                inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
+                                f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
+                                "permission.")
+        for start, end, domain in domain_hits(inspection, self.piracy_domains):
+            inspection.flag(self.category, "piracy_link", FOLDED, start, end,
+                            f"Points to {domain}, a site that distributes copyrighted work without permission.")
+        linked = link_domain(inspection, self.piracy_domains)
+        if linked:
+            inspection.flag_link(self.category, "piracy_link",
+                                 f"The post's link goes to {linked}, a site that distributes copyrighted work "
+                                 "without permission.")
+        if not cleared:
+            for index, item in enumerate(inspection.post.media):
+                self._check_media(inspection, index, item)
+
+    def _credited_elsewhere(self, credit: str) -> bool:
+        cleaned = clean_term(credit)
+        return bool(cleaned) and not self.own_credits.search(cleaned)
+
+    def _check_media(self, inspection: Inspection, index: int, item) -> None:
+        media_id = item.media_id or f"media[{index}]"
+        licence = clean_term(item.licence)
+        credit = item.credit.strip()
+        openly_licensed = bool(licence) and self.open_licences.search(licence) is not None
+        if self.restrictive.search(licence) or self.restrictive.search(clean_term(credit)):
+            inspection.flag_media(self.category, "restricted_media", media_id, credit or item.licence,
+                                  f"The image is credited \u201c{credit or item.licence}\u201d under terms that do not "
+                                  "allow reuse; confirm the licence or declare rights cleared.")
+            return
+        if self._credited_elsewhere(credit) and not openly_licensed:
+            inspection.flag_media(self.category, "third_party_media_unlicensed", media_id, credit,
+                                  f"The image belongs to {credit} and no licence or permission is recorded.")
+            return
+        alt = clean_term(item.alt_text)
+        cue = self.cues.search(alt) if alt else None
+        if cue and not _ADVICE.search(alt):
+            inspection.flag_media(self.category, "reposted_without_permission", media_id, item.alt_text,
+                                  f"The image description (\u201c{cue.group()}\u201d) suggests it is someone else's "
+                                  "work.")
+            return
+        if item.path and not openly_licensed:
+            for holder in rights_holders(item.path):
+                if self._credited_elsewhere(holder):
+                    inspection.flag_media(self.category, "media_metadata_rights_holder", media_id, holder,
+                                          f"The image file's metadata names {holder} as author or copyright holder "
+                                          "and no licence or permission is recorded.")
+                    return

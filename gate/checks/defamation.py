@@ -1,0 +1,53 @@
+"""Defamation: a named person or organisation plus an unproven allegation stated as fact."""
+from __future__ import annotations
+
+import re
+
+from ..inspection import ORIGINAL, WORDS, Inspection
+from . import Check
+from .people import named_organisations, named_people
+
+_PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|them|him|it|its)(?![a-z])")
+
+
+class DefamationCheck(Check):
+    category = "defamation"
+
+    def __init__(self, policy) -> None:
+        super().__init__(policy)
+        self.allegations = self.lexicon("allegations")
+        # Reporting words ("allegedly", "accused of", "cleared of") and teaching contexts
+        # ("how to avoid plagiarism") mean the sentence does not assert the allegation.
+        self.hedges = self.lexicon("hedges")
+
+    def run(self, inspection: Inspection) -> None:
+        words = inspection.words
+        targets = None
+        for match in self.allegations.finditer(words):
+            sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+            if self.hedges.search(words, sentence_start, sentence_end):
+                continue
+            if targets is None:
+                targets = named_people(inspection.original) + named_organisations(inspection.original)
+            start, end = inspection.to_original(WORDS, *match.span())
+            target = _target_for(inspection, targets, start, words[sentence_start:sentence_end])
+            if target is None:
+                continue
+            who = inspection.original[target[0]:target[1]]
+            inspection.flag(self.category, "allegation_as_fact", ORIGINAL, min(target[0], start), max(end, target[1]),
+                            f"States as fact that {who} did something unlawful or dishonest (\u201c{match.group()}\u201d)"
+                            " without saying it is proven; that could be defamatory.")
+
+
+def _target_for(inspection: Inspection, targets: list[tuple[int, int]], index: int, sentence_words: str):
+    sentence_start, sentence_end = inspection.sentence(ORIGINAL, index)
+    in_sentence = [t for t in targets if sentence_start <= t[0] and t[1] <= sentence_end]
+    if in_sentence:
+        before = [t for t in in_sentence if t[1] <= index]
+        return before[-1] if before else in_sentence[0]
+    # "He faked the results." — the person was named in the previous sentence.
+    if _PRONOUN.search(sentence_words):
+        earlier = [t for t in targets if t[1] <= sentence_start and sentence_start - t[1] < 200]
+        if earlier:
+            return earlier[-1]
+    return None

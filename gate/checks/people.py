@@ -1,0 +1,76 @@
+"""Finding who a post is about: named people, @handles and named organisations.
+
+Names are found in the original text because capital letters are the evidence;
+the result is a list of spans in original coordinates.
+"""
+from __future__ import annotations
+
+import re
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+_NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:[-'’][{_UPPER}]?[{_LOWER}]+)?"
+
+TITLED_NAME = re.compile(
+    rf"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|Rev|Revd)\.?\s+"
+    rf"(?:[{_UPPER}]\.\s*)?{_NAME_WORD}(?:\s+{_NAME_WORD})?"
+)
+FULL_NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:[{_UPPER}]\.\s+)?{_NAME_WORD}){{1,2}}\b")
+ROLE_AND_NAME = re.compile(
+    rf"\b(?:student|students|colleague|lecturer|tutor|alumna|alumnus|graduate|researcher|candidate|"
+    rf"employee|member of staff|staff member|worker|porter|cleaner|manager|technician|intern|applicant|"
+    rf"friend|classmate|flatmate|housemate)\s+{_NAME_WORD}\b"
+)
+HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,30}\b")
+ORGANISATION = re.compile(
+    rf"\b(?:{_NAME_WORD}\s+){{1,3}}(?:Ltd|Limited|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
+    rf"Company|Corporation|Corp|Press|Publishing|Foundation|Partners|Associates|Consulting|Services|Agency)\b|"
+    rf"\bUniversity of {_NAME_WORD}\b"
+)
+
+# Capitalised words that start many sentences or name places and events, never people.
+_NOT_NAMES = frozenset("""
+the our we this that these those it its a an and or but if when what who why how where there here
+university school department faculty centre center college campus student students union library
+kent canterbury medway london england britain british uk european europe brussels paris
+monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december happy new year great black history month pride week day
+open mental health awareness international national world science arts business law medicine
+congratulations welcome join come see read find get apply book watch meet well thanks thank good
+please don't do did has have had was were is are will would can could should may might must
+graduation freshers clearing research news team staff award awards prize festival conference
+lecture talk event events summer winter spring autumn christmas easter diwali eid ramadan
+gulbenkian templeman marlowe sports hall park road street lane avenue house building room
+vice chancellor professor doctor dean head director chair officer manager
+""".split())
+
+
+def _plausible(match_text: str) -> bool:
+    words = re.findall(r"[^\s.]+", match_text)
+    return not any(w.lower().strip("'’") in _NOT_NAMES for w in words[:1]) and \
+        sum(1 for w in words if w.lower() not in _NOT_NAMES) >= min(2, len(words))
+
+
+def named_people(text: str) -> list[tuple[int, int]]:
+    """Spans of likely person references: titled names, full names, "student Name", @handles."""
+    spans: list[tuple[int, int]] = []
+    for pattern in (TITLED_NAME, ROLE_AND_NAME, HANDLE):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    for match in FULL_NAME.finditer(text):
+        if _plausible(match.group()):
+            spans.append(match.span())
+    spans.sort()
+    return spans
+
+
+def named_organisations(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in ORGANISATION.finditer(text)]
+
+
+def nearest_before(spans: list[tuple[int, int]], index: int, window_start: int) -> tuple[int, int] | None:
+    """The last span starting in [window_start, index) — the likely subject of what follows."""
+    best = None
+    for start, end in spans:
+        if window_start <= start < index:
+            best = (start, end)
+    return best

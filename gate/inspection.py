@@ -1,0 +1,76 @@
+"""Per-post working state shared by the checks: normalised views, sentences and flag making."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import cached_property
+
+from .model import EvaluationContext, Flag, Post
+from .normalise import NormalisedText
+
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+MAX_EXCERPT = 160
+
+FOLDED = "folded"
+WORDS = "words"
+ORIGINAL = "original"
+
+
+class Inspection:
+    """One post being checked. Spans given to `flag` are in the named view's coordinates."""
+
+    def __init__(self, post: Post, context: EvaluationContext, clauses: dict[str, str], text: NormalisedText):
+        self.post = post
+        self.context = context
+        self.clauses = clauses
+        self.text = text
+        self.original = text.original
+        self.folded = text.folded
+        self.words = text.words
+        self.flags: list[Flag] = []
+
+    def _boundaries(self, view_text: str) -> list[int]:
+        return [m.end() for m in _SENTENCE_END.finditer(view_text)]
+
+    @cached_property
+    def _sentence_ends(self) -> dict[str, list[int]]:
+        return {}
+
+    def sentence(self, view: str, index: int) -> tuple[int, int]:
+        """Bounds of the sentence holding `index` in the given view."""
+        view_text = self.view(view)
+        ends = self._sentence_ends.get(view)
+        if ends is None:
+            ends = self._sentence_ends[view] = self._boundaries(view_text)
+        position = bisect_right(ends, index)
+        start = ends[position - 1] if position > 0 else 0
+        end = ends[position] if position < len(ends) else len(view_text)
+        return start, end
+
+    def view(self, name: str) -> str:
+        return {FOLDED: self.folded, WORDS: self.words, ORIGINAL: self.original}[name]
+
+    def to_original(self, view: str, start: int, end: int) -> tuple[int, int]:
+        if view == WORDS:
+            return self.text.words_to_original(start, end)
+        if view == FOLDED:
+            return self.text.folded_to_original(start, end)
+        return start, end
+
+    def flag(self, category: str, rule: str, view: str, start: int, end: int, explanation: str,
+             clause_key: str | None = None) -> None:
+        start, end = self.to_original(view, start, end)
+        excerpt = self.original[start:end]
+        if len(excerpt) > MAX_EXCERPT:
+            excerpt = excerpt[:MAX_EXCERPT - 1] + "…"
+        self.flags.append(Flag(category, rule, self.clauses[clause_key or category], start, end,
+                               excerpt, explanation))
+
+    def flag_media(self, category: str, rule: str, media_id: str, excerpt: str, explanation: str) -> None:
+        self.flags.append(Flag(category, rule, self.clauses[category], 0, 0, excerpt[:MAX_EXCERPT],
+                               explanation, media_id=media_id))
+
+    def flag_link(self, category: str, rule: str, explanation: str) -> None:
+        """A flag about the post's separate link: no text span, the link is the excerpt."""
+        self.flags.append(Flag(category, rule, self.clauses[category], 0, 0, (self.post.link or "")[:MAX_EXCERPT],
+                               explanation))
