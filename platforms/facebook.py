@@ -44,6 +44,10 @@ SESSION_SUBCODES = {458, 459, 460, 463, 464, 467}
 DEFAULT_THROTTLE_WAIT = 5 * 60
 
 
+def _no_client_auth(request):
+    return request
+
+
 def graph_error(response: requests.Response) -> dict:
     try:
         body = response.json()
@@ -97,11 +101,19 @@ class FacebookPages(Platform):
     ) -> Authorization:
         """Code -> short-lived user token -> long-lived user token -> every granted page."""
         code = self._check_callback(callback_params, expected_state)
-        session = self._oauth_session(redirect_uri=redirect_uri, token_endpoint_auth_method="client_secret_post")
+        session = self._oauth_session(redirect_uri=redirect_uri)
+        # Graph takes the client credentials as query parameters of a GET; authlib's
+        # client-auth hooks only touch bodies, so pass them as parameters and no auth.
         raw = self._token_endpoint_call(
             "authorisation",
             lambda: session.fetch_token(
-                self._graph("oauth/access_token"), method="GET", code=code, grant_type="authorization_code"
+                self._graph("oauth/access_token"),
+                method="GET",
+                auth=_no_client_auth,
+                code=code,
+                grant_type="authorization_code",
+                client_id=self.config.client_id,
+                client_secret=self.config.client_secret,
             ),
         )
         short_lived = TokenSet.from_token_response(raw)
@@ -255,6 +267,9 @@ class FacebookPages(Platform):
             )
         if code in DUPLICATE_ERROR_CODES:
             return PlatformError(DUPLICATE, f"Facebook: {message}", status=status)
+        if code in TRANSIENT_ERROR_CODES and "validating" in message.lower():
+            # Code 1 also carries "Error validating client secret.": a credential problem.
+            return PlatformError(AUTH, f"Facebook: {message}", status=status)
         if code in TRANSIENT_ERROR_CODES or error.get("is_transient") or status >= 500:
             return PlatformError(TRANSIENT, f"Facebook temporary error: {message}", status=status)
         if status == 404 or (code == 100 and subcode == 33):
