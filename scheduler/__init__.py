@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 
 from scheduler.config import Settings, load_settings
@@ -50,6 +51,9 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     if settings.database_url.startswith("sqlite:"):
         settings.instance_path.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
+    if settings.database_url.startswith("sqlite:"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     login_manager.init_app(app)
@@ -58,6 +62,15 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     web.register(app)
     cli.register(app)
     return app
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # WAL lets the web process read while the worker writes; SQLite leaves
+    # foreign keys off unless asked, and cascades depend on them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _engine_options(database_url: str) -> dict:

