@@ -6,16 +6,26 @@ import sys
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from rq import get_current_job
 
 _HANDLER_NAME = "gatepost-stdout"
 _MAX_INCOMING_ID = 64
 
 
 class RequestIdFilter(logging.Filter):
+    """Tags each line with the request id, or the RQ job id inside a job."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
+            record.request_id = _current_request_or_job_id()
         return True
+
+
+def _current_request_or_job_id() -> str:
+    if has_request_context():
+        return getattr(g, "request_id", "-")
+    job = get_current_job()
+    return f"job:{job.id}" if job is not None else "-"
 
 
 class _CurrentStdoutHandler(logging.StreamHandler):

@@ -63,3 +63,31 @@ def test_unexpected_error_rolls_back_and_hides_details(app, test_environ, caplog
     with app.app_context():
         assert db.session.query(Team).filter_by(name="half-saved").count() == 0
     assert any("unhandled error" in r.getMessage() for r in caplog.records)
+
+
+def test_log_lines_carry_the_job_id_inside_a_job(app_ctx):
+    import logging
+
+    from rq import SimpleWorker
+
+    from scheduler.logging_setup import RequestIdFilter
+    from scheduler.queueing import task_queue
+
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Collect()
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger("scheduler.jobs").addHandler(handler)
+    try:
+        from scheduler import jobs
+
+        queue = task_queue().queue()
+        job = queue.enqueue(jobs.purge_failed_logins)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        logging.getLogger("scheduler.jobs").removeHandler(handler)
+    assert records and records[-1].request_id == f"job:{job.id}"
