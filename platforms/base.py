@@ -277,7 +277,7 @@ class Platform:
             raise classify_transport_error(exc, network=self.name, may_have_committed=False) from None
         except ValueError:
             raise PlatformError(
-                UNKNOWN if what == "publish" else TRANSIENT,
+                TRANSIENT,
                 f"{self.display_name} token endpoint answered with something that is not JSON",
             ) from None
 

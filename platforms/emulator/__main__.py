@@ -8,6 +8,7 @@ import logging
 from werkzeug.serving import run_simple
 
 from .app import create_app
+from .server import RedactingRequestHandler
 
 
 def main() -> None:
@@ -21,7 +22,10 @@ def main() -> None:
     if args.config:
         with open(args.config, encoding="utf-8") as handle:
             config = json.load(handle)
-    run_simple(args.host, args.port, create_app(config), threaded=True, use_reloader=False)
+    run_simple(
+        args.host, args.port, create_app(config), threaded=True, use_reloader=False,
+        request_handler=RedactingRequestHandler,
+    )
 
 
 if __name__ == "__main__":

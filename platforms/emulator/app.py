@@ -182,7 +182,7 @@ def create_app(config: dict | None = None) -> Flask:
     "enforce_rate_limits": bool, "faults": {"rules": [...], "seed": N}}; None reads the environment."""
     config = config if config is not None else _config_from_environment()
     app = Flask(__name__)
-    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # keep each network's field order
     faults = FaultPlan(seed=(config.get("faults") or {}).get("seed"))
     for rule in (config.get("faults") or {}).get("rules") or []:
         faults.add(**rule)

@@ -312,9 +312,9 @@ def create_post():
             return li_error(422, f"ERROR :: /content/media/id :: {media_id} is not AVAILABLE")
     with state.lock:
         # Deleted posts still count ("ghost" duplicates).
-        for pub in state.publications.values():
-            if pub.network == "linkedin" and pub.account_id == author and pub.content_hash == content_hash:
-                return _duplicate(pub.post_id)
+        earlier = state.same_content(content_hash, include_deleted=True)
+        if earlier:
+            return _duplicate(earlier.post_id)
         urn = f"urn:li:share:{7_300_000_000_000_000_000 + state.next_number()}"
         state.store_publication(Publication(
             network="linkedin", account_id=author, post_id=urn, text=commentary, rendered_text=rendered, link=link,

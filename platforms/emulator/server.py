@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """Access log without query strings: Graph-style calls carry secrets and tokens there."""
+
+    def log_request(self, code="-", size="-"):
+        method, _, rest = self.requestline.partition(" ")
+        path = rest.split(" ", 1)[0].split("?", 1)[0]
+        self.log("info", '"%s %s" %s %s', method, path, code, size)
 
 
 class EmulatorServer:
@@ -13,7 +22,7 @@ class EmulatorServer:
 
     def __init__(self, config: dict | None = None, host: str = "127.0.0.1", port: int = 0):
         self.app = create_app(config)
-        self._server = make_server(host, port, self.app, threaded=True)
+        self._server = make_server(host, port, self.app, threaded=True, request_handler=RedactingRequestHandler)
         self._server.daemon_threads = True
         self.host, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, name="platform-emulator", daemon=True)

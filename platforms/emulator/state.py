@@ -183,6 +183,8 @@ class EmulatorState:
             self.tokens: dict[str, Token] = {}
             self.publications: dict[tuple[str, str], Publication] = {}
             self.publication_order: list[tuple[str, str]] = []
+            # content hash -> publication keys, so duplicate checks stay O(1) at benchmark volumes
+            self.by_content: dict[str, list[tuple[str, str]]] = {}
             self.media: dict[tuple[str, str], dict] = {}
             self.arrivals_by_key: Counter = Counter()
             self.arrivals_by_content: Counter = Counter()
@@ -343,7 +345,17 @@ class EmulatorState:
             key = (publication.network, publication.post_id)
             self.publications[key] = publication
             self.publication_order.append(key)
+            self.by_content.setdefault(publication.content_hash, []).append(key)
         return publication
+
+    def same_content(self, content_hash: str, *, include_deleted: bool) -> Publication | None:
+        """An earlier publication with this content hash (network and account are part of the hash)."""
+        with self.lock:
+            for key in self.by_content.get(content_hash, ()):
+                publication = self.publications[key]
+                if include_deleted or not publication.deleted:
+                    return publication
+        return None
 
     def find_publication(self, network: str, post_id: str) -> Publication | None:
         return self.publications.get((network, post_id))

@@ -235,9 +235,8 @@ def create_tweet():
             return _invalid_request(f"$.media.media_ids: media id {media_id} is not valid", "media.media_ids")
     with state.lock:
         # X rejects a post whose text matches one of the account's live posts.
-        for pub in state.publications.values():
-            if pub.network == "x" and pub.account_id == token.user_id and not pub.deleted and text and pub.text == text:
-                return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.", headers=headers)
+        if text and state.same_content(content_hash, include_deleted=False):
+            return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.", headers=headers)
         post_id = str(1_860_000_000_000_000_000 + state.next_number())
         state.store_publication(
             Publication(
