@@ -12,6 +12,22 @@ from collections.abc import Iterable, Iterator
 
 _WORD_START = r"(?<![a-z0-9])"
 _WORD_END = r"(?![a-z0-9])"
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+# The token set of the last text scanned. Every lexicon is tried against the same few
+# views of a post in turn, so one entry is enough; a tuple swap keeps it thread-safe.
+_last_tokens: tuple[str, frozenset[str]] = ("", frozenset())
+
+
+def tokens_of(text: str) -> frozenset[str]:
+    """The set of [a-z0-9] words in `text`, computed once per text."""
+    global _last_tokens
+    cached_text, cached_tokens = _last_tokens
+    if cached_text is text:
+        return cached_tokens
+    tokens = frozenset(_TOKEN.findall(text))
+    _last_tokens = (text, tokens)
+    return tokens
 
 
 def _trie_pattern(terms: Iterable[str]) -> str:
@@ -60,17 +76,34 @@ class Lexicon:
             return
         literal = [t[:-1].rstrip() + "\x00" if t.endswith("*") else t for t in cleaned]
         self._regex = re.compile(_WORD_START + "(?:" + _trie_pattern(literal) + ")" + _WORD_END)
+        # Prefilter: a term can only match if its rarest-looking word (the longest) is among the
+        # text's words. A lone stem ("fuck*") or a term of symbols or emoji cannot be keyed that way.
+        keys = set()
+        self._always_scan = False
+        for term in cleaned:
+            tokens = _TOKEN.findall(term[:-1] if term.endswith("*") else term)
+            whole = tokens[:-1] if term.endswith("*") else tokens
+            if not whole:
+                self._always_scan = True
+                break
+            keys.add(max(whole, key=len))
+        self._keys = frozenset(keys)
 
     def __bool__(self) -> bool:
         return self._regex is not None
 
-    def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
+    def could_match(self, text: str) -> bool:
         if self._regex is None:
+            return False
+        return self._always_scan or not self._keys.isdisjoint(tokens_of(text))
+
+    def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
+        if not self.could_match(text):
             return iter(())
         return self._regex.finditer(text, start, len(text) if end is None else end)
 
     def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match | None:
-        if self._regex is None:
+        if not self.could_match(text):
             return None
         return self._regex.search(text, start, len(text) if end is None else end)
 

@@ -34,11 +34,14 @@ _LEET_PRIMARY = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8"
 _LEET_SECONDARY = {"1": "l", "|": "i", "!": "l", "0": "o", "5": "s", "4": "a", "3": "e", "7": "t",
                    "@": "a", "$": "s", "+": "t", "8": "b", "9": "g", "€": "e"}
 _MASKS = frozenset("*#%_")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*]{1,2}[a-z]){2,}(?![a-z0-9])")
-_SYMBOL_TOKEN = re.compile(r"[a-z0-9@$!|+*#%€]*[0-9@$!|+*#%€][a-z0-9@$!|+*#%€]*")
-_STRETCHED = re.compile(r"[a-z]*([a-z])\1\1[a-z]*")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|+*#%€")
+# A letter touching a digit or symbol: the only places leetspeak and masking can hide.
+_SYMBOL_IN_WORD = re.compile(r"[a-z][0-9@$!|+*#%€]|[0-9@$!|+*#%€][a-z]")
+_STRETCHED = re.compile(r"([a-z])\1\1")
 
 
 @lru_cache(maxsize=4096)
@@ -188,21 +191,41 @@ def _unstretch(token: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
+def _token_around(text: str, index: int, chars: frozenset[str]) -> tuple[int, int]:
+    start = index
+    while start > 0 and text[start - 1] in chars:
+        start -= 1
+    end = index
+    while end < len(text) and text[end] in chars:
+        end += 1
+    return start, end
+
+
 def _rewrite_words(folded: str, vocabulary: Vocabulary) -> tuple[str, OffsetMap | None]:
     # (start, end, replacement) for every token that spells a lexicon word in disguise
     edits: list[tuple[int, int, str]] = []
-    for match in _SYMBOL_TOKEN.finditer(folded):
-        replacement = _deleet(match.group(), vocabulary)
+    seen_end = -1
+    for hit in _SYMBOL_IN_WORD.finditer(folded):
+        if hit.start() < seen_end:
+            continue
+        start, end = _token_around(folded, hit.start(), _TOKEN_CHARS)
+        seen_end = end
+        replacement = _deleet(folded[start:end], vocabulary)
         if replacement:
-            edits.append((match.start(), match.end(), replacement))
+            edits.append((start, end, replacement))
     for match in _SPACED_LETTERS.finditer(folded):
         joined = "".join(c for c in match.group() if c.isalpha())
         if joined in vocabulary:
             edits.append((match.start(), match.end(), joined))
-    for match in _STRETCHED.finditer(folded):
-        replacement = _unstretch(match.group(), vocabulary)
+    seen_end = -1
+    for hit in _STRETCHED.finditer(folded):
+        if hit.start() < seen_end:
+            continue
+        start, end = _token_around(folded, hit.start(), _LETTERS)
+        seen_end = end
+        replacement = _unstretch(folded[start:end], vocabulary)
         if replacement:
-            edits.append((match.start(), match.end(), replacement))
+            edits.append((start, end, replacement))
     if not edits:
         return folded, None
     edits.sort()

@@ -50,7 +50,7 @@ SCHEMA: dict = {
     },
     "personal_data": {
         "phone_region": TEXT, "freemail_domains": TERMS, "role_mailbox_words": TERMS,
-        "residence_cues": TERMS, "birth_cues": TERMS, "id_patterns": ("records", {"name": TEXT, "pattern": REGEX}),
+        "residence_cues": TERMS, "birth_cues": TERMS, "id_patterns": ("records", {"name": TEXT, "pattern": REGEX, "cues": TERMS}),
         "sensitive_details": ("mapping of", TERMS), "people_in_alt_text": TERMS, "faces": _FACES,
     },
     "confidential": {
@@ -186,7 +186,7 @@ def _check(node: yaml.Node, value, kind, path: str) -> None:
         if not isinstance(node, yaml.SequenceNode):
             _fail(node, path, "expected a list of entries")
         fields = kind[1]
-        required = [f for f in fields if f != "note"]
+        required = [f for f in fields if f not in ("note", "cues")]
         for index, (item_node, item) in enumerate(zip(node.value, value)):
             item_path = f"{path}[{index}]"
             present = dict(_mapping_items(item_node, item_path))

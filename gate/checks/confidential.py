@@ -18,6 +18,8 @@ _CREDENTIAL = re.compile(
     r"user name|meeting password|wifi)\s*(?:is|was|=|:|-|for [a-z0-9 ]{1,30}? is|is now|has been changed to|"
     r"changed to)\s*[\"'“‘]?(?P<value>[^\s\"'”’,;]{3,40})")
 _LOOKS_SECRET = re.compile(r"[0-9!@#$%^&*_+=?]")
+# Secret-key patterns only run on text with a long unbroken run of key-like characters.
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}|-----BEGIN")
 _EMBARGO_PHRASE = re.compile(r"(?<![a-z])(?:embargoed?|under embargo)(?:\s+(?:until|till|to|till|before)\s+[^.\n]{1,40})?")
 
 
@@ -33,6 +35,7 @@ class ConfidentialCheck(Check):
         self.cues = self.lexicon("unreleased_cues")
         self.restructuring = self.lexicon("restructuring")
         self.embargoes = [(e, Lexicon(f"embargo.{e.term}", [e.term])) for e in policy.embargoes]
+        self.credential_words = self.lexicon("credential_words")
         self.key_patterns = [(p["name"], re.compile(p["pattern"])) for p in self.settings.get("secret_key_patterns") or ()]
 
     def run(self, inspection: Inspection) -> None:
@@ -43,13 +46,13 @@ class ConfidentialCheck(Check):
                 continue
             inspection.flag(self.category, "confidentiality_marker", WORDS, *match.span(),
                             f"Marked \u201c{match.group()}\u201d: the content is labelled as not for publication.")
-        for match in _EMBARGO_PHRASE.finditer(words):
+        for match in (_EMBARGO_PHRASE.finditer(words) if "embargo" in words else ()):
             inspection.flag(self.category, "embargo_marker", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d: embargoed material must not go out before the embargo lifts.")
-        for match in _DRAFT.finditer(words):
+        for match in (_DRAFT.finditer(words) if "draft" in words else ()):
             inspection.flag(self.category, "draft_marker", WORDS, *match.span(),
                             "Labelled as a draft, so it is not yet approved for the public domain.")
-        for match in _DRAFT_UPPER.finditer(inspection.original):
+        for match in (_DRAFT_UPPER.finditer(inspection.original) if "DRAFT" in inspection.original else ()):
             inspection.flag(self.category, "draft_marker", ORIGINAL, *match.span(),
                             "Labelled DRAFT, so it is not yet approved for the public domain.")
         now = inspection.context.now
@@ -82,6 +85,16 @@ class ConfidentialCheck(Check):
             return
 
     def _credentials(self, inspection: Inspection) -> None:
+        if self.credential_words.could_match(inspection.folded):
+            self._passwords(inspection)
+        if _LONG_TOKEN.search(inspection.original):
+            for name, pattern in self.key_patterns:
+                for match in pattern.finditer(inspection.original):
+                    inspection.flag(self.category, "secret_key", ORIGINAL, *match.span(),
+                                    f"Contains what looks like a {name}; secrets must never be published.",
+                                    clause_key="account_information")
+
+    def _passwords(self, inspection: Inspection) -> None:
         for match in _CREDENTIAL.finditer(inspection.folded):
             value_start, value_end = inspection.to_original(FOLDED, *match.span("value"))
             written = inspection.original[value_start:value_end]
@@ -92,8 +105,3 @@ class ConfidentialCheck(Check):
             inspection.flag(self.category, "credential", FOLDED, *match.span(),
                             "Publishes a password, PIN or access code; login details must be kept private.",
                             clause_key="account_information")
-        for name, pattern in self.key_patterns:
-            for match in pattern.finditer(inspection.original):
-                inspection.flag(self.category, "secret_key", ORIGINAL, *match.span(),
-                                f"Contains what looks like a {name}; secrets must never be published.",
-                                clause_key="account_information")

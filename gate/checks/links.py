@@ -5,6 +5,12 @@ import re
 from functools import lru_cache
 
 from ..inspection import Inspection
+from ..lexicon import tokens_of
+
+
+@lru_cache(maxsize=64)
+def _first_tokens(domains: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(re.match(r"[a-z0-9]*", d).group() for d in domains)
 
 
 @lru_cache(maxsize=64)
@@ -18,7 +24,7 @@ def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern | None:
 def domain_hits(inspection: Inspection, domains: tuple[str, ...]) -> list[tuple[int, int, str]]:
     """(start, end, domain) for each listed domain in the text, in folded-text coordinates."""
     pattern = _domain_pattern(domains)
-    if pattern is None:
+    if pattern is None or _first_tokens(domains).isdisjoint(tokens_of(inspection.folded)):
         return []
     return [(m.start(), m.end(), m.group()) for m in pattern.finditer(inspection.folded)]
 

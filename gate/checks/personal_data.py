@@ -11,6 +11,7 @@ import re
 import phonenumbers
 
 from ..inspection import FOLDED, ORIGINAL, WORDS, Inspection
+from ..lexicon import Lexicon
 from ..media.faces import FaceSettings, UnreadableImage, count_faces
 from ..model import CONSENT
 from . import Check
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 # Cheap prefilter; phonenumbers only sees these candidates.
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+/.-])(?:\+|00|\(0|0)[\d\s().\-]{8,18}\d(?![\w/-])")
+# Cheap gates: most posts have no long digit run, so the number checks are skipped.
+_LONG_NUMBER = re.compile(r"\d[\d\s().\-]{7,}\d")
+_SIX_DIGITS = re.compile(r"\d\d ?\d\d ?\d\d")
 _CARD_CANDIDATE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _NHS_CANDIDATE = re.compile(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])")
 _EMAIL = re.compile(r"(?<![a-z0-9._%+\-])[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
@@ -76,7 +80,9 @@ class PersonalDataCheck(Check):
         self.birth_cues = self.lexicon("birth_cues")
         self._birth = re.compile(self.birth_cues._regex.pattern + rf"\s*[:\-]?\s*(?:is |was |on |the )*{_DATE}") \
             if self.birth_cues else None
-        self.id_patterns = [(p["name"], re.compile(p["pattern"])) for p in self.settings.get("id_patterns") or ()]
+        # Each identifier pattern runs only when one of its cue words is present.
+        self.id_patterns = [(p["name"], re.compile(p["pattern"]), Lexicon(p["name"], p.get("cues") or ()))
+                            for p in self.settings.get("id_patterns") or ()]
         self.details = {kind: self.lexicon(kind, self.settings.get("sensitive_details") or {})
                         for kind in (self.settings.get("sensitive_details") or {})}
         self.people_words = self.lexicon("people_in_alt_text")
@@ -87,9 +93,11 @@ class PersonalDataCheck(Check):
 
     def run(self, inspection: Inspection) -> None:
         taken: list[tuple[int, int]] = []  # folded spans already explained, so a card is not also a phone
-        self._cards_and_nhs(inspection, taken)
-        self._phones(inspection, taken)
-        self._emails(inspection)
+        if _LONG_NUMBER.search(inspection.folded):
+            self._cards_and_nhs(inspection, taken)
+            self._phones(inspection, taken)
+        if "@" in inspection.folded:
+            self._emails(inspection)
         self._identifiers(inspection)
         self._addresses(inspection)
         self._birth_dates(inspection)
@@ -155,10 +163,13 @@ class PersonalDataCheck(Check):
                             + "; only the organisation's generic inboxes are cleared for publication.")
 
     def _identifiers(self, inspection: Inspection) -> None:
-        for match in _NI_NUMBER.finditer(inspection.folded):
-            inspection.flag(self.category, "national_insurance_number", FOLDED, *match.span(),
-                            "Contains a National Insurance number.")
-        for name, pattern in self.id_patterns:
+        if _SIX_DIGITS.search(inspection.folded):
+            for match in _NI_NUMBER.finditer(inspection.folded):
+                inspection.flag(self.category, "national_insurance_number", FOLDED, *match.span(),
+                                "Contains a National Insurance number.")
+        for name, pattern, cues in self.id_patterns:
+            if cues and not cues.could_match(inspection.folded):
+                continue
             for match in pattern.finditer(inspection.folded):
                 inspection.flag(self.category, "id_number", FOLDED, *match.span(),
                                 f"Contains a {name}, which identifies an individual.")
