@@ -1,10 +1,10 @@
 """The emulator itself: fault plans, concurrency, pages, admin API, standalone factory."""
+import pathlib
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
 from platforms import Draft, PlatformError
@@ -135,5 +135,5 @@ def test_create_app_factory_accepts_a_config_dict():
 
 def test_module_entry_point_has_a_cli():
     result = subprocess.run([sys.executable, "-m", "platforms.emulator", "--help"], capture_output=True, text=True,
-                            check=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+                            check=True, cwd=str(pathlib.Path(__file__).parents[2]))
     assert "--port" in result.stdout

@@ -3,10 +3,10 @@ import socket
 
 import pytest
 
-from platforms import Draft, PlatformError, get_platform
+from platforms import Draft, PlatformError, TokenSet, get_platform
 from platforms.emulator import connector_config
 
-from .conftest import connect, publishing_target
+from .conftest import connect, publishing_target, redirect_uri_for
 
 NETWORKS = ["x", "facebook", "linkedin"]
 
@@ -91,8 +91,6 @@ def test_connection_refused_is_transient(make_platform, emulator):
         closed_port = probe.getsockname()[1]
     for network in NETWORKS:
         platform = get_platform(network, connector_config(network, f"http://127.0.0.1:{closed_port}"))
-        from platforms import TokenSet
-
         error = publish_error(platform, TokenSet("tok"), "1")
         assert error.kind == "transient", network
 
@@ -168,8 +166,6 @@ def test_dropped_connection_on_delete_is_transient(make_platform, emulator):
 
 
 def test_missing_scope_is_auth(make_platform, emulator):
-    from .conftest import redirect_uri_for
-
     x = make_platform("x")
     request = x.authorization_url(redirect_uri_for("x"), scopes=("tweet.read", "users.read", "offline.access"))
     answer = emulator.answer_consent(request.url)

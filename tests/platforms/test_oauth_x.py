@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from platforms import AuthorizationFailed, Draft, PlatformError
+from platforms import AuthorizationFailed, Draft, PlatformError, get_platform
+from platforms.emulator import connector_config
 
 from .conftest import connect, redirect_uri_for
 
@@ -122,8 +123,11 @@ def test_wrong_client_secret_is_refused(make_platform, emulator):
 
 def test_refresh_rotates_and_the_old_refresh_token_dies(make_platform, emulator):
     x = make_platform("x")
+    seen = []
+    x.on_token_refresh = lambda new, old_refresh: seen.append(old_refresh)
     original = connect(x, emulator).token
     refreshed = x.refresh(original)
+    assert seen == [original.refresh_token], "the vault hears about every refresh"
     assert refreshed.refresh_token != original.refresh_token
     assert refreshed.access_token != original.access_token
     assert x.fetch_profile(refreshed).handle == "@gatepost_uni"
@@ -137,9 +141,6 @@ def test_refresh_rotates_and_the_old_refresh_token_dies(make_platform, emulator)
 
 
 def test_expired_token_is_refreshed_automatically_and_the_hook_sees_it(make_platform, emulator, emulator_server):
-    from platforms import get_platform
-    from platforms.emulator import connector_config
-
     seen = []
     x = get_platform("x", connector_config("x", emulator_server.base_url),
                      on_token_refresh=lambda new, old_refresh: seen.append((new, old_refresh)))

@@ -1,7 +1,7 @@
 """Publish text, link and image posts and delete them, on each network, through the emulator."""
 import pytest
 
-from platforms import Draft, Image
+from platforms import Draft, Image, PlatformError
 
 from .conftest import PNG_BYTES, connect, publishing_target
 
@@ -78,8 +78,6 @@ def test_linkedin_limit_counts_what_members_see_not_the_escapes(make_platform):
 
 
 def test_invalid_draft_is_refused_before_any_request(make_platform, emulator):
-    from platforms import PlatformError
-
     x = make_platform("x")
     token, user_id = publishing_target(connect(x, emulator))
     with pytest.raises(PlatformError) as failure:
