@@ -258,6 +258,21 @@ class Platform:
         )
         return session
 
+    def _refreshing_session(self, token: TokenSet, token_url: str, **kwargs) -> OAuth2Session:
+        """A session for API calls that refreshes an expired token first, only if someone listens.
+
+        Without an ``on_token_refresh`` hook a refreshed token would be lost (and on X the
+        rotated refresh token with it), so then the call goes out as is and an expired
+        token ends as ``auth``: the caller refreshes under its own lock.
+        """
+        if self.on_token_refresh is None:
+            return self._oauth_session(token, **kwargs)
+        session = self._oauth_session(token, token_endpoint=token_url, **kwargs)
+        # Refresh here, in its own error context, so a failed refresh is never
+        # mistaken for a publish whose answer was lost.
+        self._token_endpoint_call("refresh", session.ensure_active_token)
+        return session
+
     def _token_endpoint_call(self, what: str, call: Callable[[], Any]) -> dict:
         """Run an authlib token-endpoint call and classify its failures."""
         try:
@@ -294,9 +309,9 @@ class Platform:
         kwargs.setdefault("timeout", self.config.timeout)
         try:
             response = session.request(method, url, **kwargs)
-        except OAuthError as exc:  # automatic refresh inside authlib failed
+        except OAuthError as exc:  # authlib refuses to send a token it knows has expired
             error, _ = _describe_oauth_error(exc)
-            raise PlatformError(AUTH, f"{self.display_name} token could not be refreshed ({error})") from None
+            raise PlatformError(AUTH, f"{self.display_name} token has expired; refresh it ({error})") from None
         except requests.exceptions.RequestException as exc:
             raise classify_transport_error(
                 exc, network=self.name, may_have_committed=may_have_committed

@@ -106,10 +106,7 @@ class LinkedInOrganizations(Platform):
         return TokenSet.from_token_response(raw, previous=token)
 
     def _api_session(self, token: TokenSet):
-        session = self._oauth_session(
-            token, token_endpoint=self._token_url, token_endpoint_auth_method="client_secret_post"
-        )
-        self._token_endpoint_call("refresh", session.ensure_active_token)
+        session = self._refreshing_session(token, self._token_url, token_endpoint_auth_method="client_secret_post")
         session.headers.update(self._versioned_headers)
         return session
 

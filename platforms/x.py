@@ -117,11 +117,7 @@ class XPlatform(Platform):
         return TokenSet.from_token_response(raw, previous=token)
 
     def _api_session(self, token: TokenSet):
-        session = self._oauth_session(token, token_endpoint=self._token_url)
-        # Refresh here, in its own error context, so a failed refresh is never
-        # mistaken for a publish whose answer was lost.
-        self._token_endpoint_call("refresh", session.ensure_active_token)
-        return session
+        return self._refreshing_session(token, self._token_url)
 
     def fetch_profile(self, token: TokenSet, external_id: str | None = None) -> ConnectedIdentity:
         session = self._api_session(token)

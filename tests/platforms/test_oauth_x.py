@@ -164,3 +164,14 @@ def test_refresh_without_offline_access_asks_for_reconnect(make_platform, emulat
     with pytest.raises(PlatformError) as failure:
         x.refresh(authorization.token)
     assert failure.value.kind == "auth"
+
+
+def test_without_a_refresh_hook_an_expired_token_is_auth_and_the_refresh_token_survives(make_platform, emulator):
+    x = make_platform("x")  # no on_token_refresh: nobody could persist a rotated token
+    token = connect(x, emulator).token
+    stale = dataclasses.replace(token, expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+    with pytest.raises(PlatformError) as failure:
+        x.publish(stale, "1460000000000000001", Draft("needs a fresh token"), idempotency_key="k")
+    assert failure.value.kind == "auth"
+    assert emulator.publications("x")["summary"]["arrivals"] == 0
+    assert x.refresh(token).access_token  # the caller's own refresh still works: nothing was rotated behind its back
