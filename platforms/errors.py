@@ -6,12 +6,9 @@ of the six kinds below.
 """
 from __future__ import annotations
 
-import logging
 
 import requests
 import urllib3.exceptions
-
-logger = logging.getLogger(__name__)
 
 AUTH = "auth"
 RATE_LIMITED = "rate_limited"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 from datetime import datetime, timezone
 
@@ -12,8 +11,6 @@ from . import facebook, linkedin, x
 from .faults import FaultPlan
 from .state import DEFAULT_CONFIG, NETWORKS, EmulatorState
 from .web import Emulator, current_emulator
-
-logger = logging.getLogger(__name__)
 
 admin = Blueprint("emulator_admin", __name__, url_prefix="/_emulator")
 
