@@ -84,6 +84,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Natural per-user publish limits (X: 200 / 15 min). Off by default so
     # benchmarks can push thousands of posts; headers are always sent.
     "enforce_rate_limits": False,
+    "x_posts_per_window": 200,
+    # Seconds an animated GIF stays "in_progress" after FINALIZE (X's processing_info).
+    "x_gif_processing_seconds": 1,
 }
 
 
@@ -178,6 +181,8 @@ class EmulatorState:
             for network, overrides in (config.get("lifetimes") or {}).items():
                 self.lifetimes.setdefault(network, {}).update(overrides)
             self.enforce_rate_limits = bool(config.get("enforce_rate_limits", False))
+            self.x_posts_per_window = int(config.get("x_posts_per_window", 200))
+            self.x_gif_processing_seconds = float(config.get("x_gif_processing_seconds", 1))
             self.pending: dict[str, PendingConsent] = {}
             self.codes: dict[str, AuthCode] = {}
             self.tokens: dict[str, Token] = {}

@@ -29,7 +29,6 @@ CONSENT = ConsentRules(
     requires_state=True,
     denied_params={"error": "access_denied"},
 )
-POSTS_PER_WINDOW = 200
 WINDOW_SECONDS = 15 * 60
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -52,7 +51,11 @@ class XShapes(ErrorShapes):
 
     def rate_limited(self, rule):
         reset = int(current_state().now()) + rule.reset_in_seconds
-        headers = {"x-rate-limit-limit": str(POSTS_PER_WINDOW), "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+        headers = {
+            "x-rate-limit-limit": str(current_state().x_posts_per_window),
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        }
         return problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
 
     def duplicate(self, rule):
@@ -87,11 +90,11 @@ def _window_headers(user_id: str, *, count_one: bool) -> tuple[dict, bool]:
             state.publish_window[("x", user_id, window)] += 1
         used = state.publish_window[("x", user_id, window)]
     headers = {
-        "x-rate-limit-limit": str(POSTS_PER_WINDOW),
-        "x-rate-limit-remaining": str(max(0, POSTS_PER_WINDOW - used)),
+        "x-rate-limit-limit": str(state.x_posts_per_window),
+        "x-rate-limit-remaining": str(max(0, state.x_posts_per_window - used)),
         "x-rate-limit-reset": str((window + 1) * WINDOW_SECONDS),
     }
-    return headers, state.enforce_rate_limits and used > POSTS_PER_WINDOW
+    return headers, state.enforce_rate_limits and used > state.x_posts_per_window
 
 
 @bp.get("/i/oauth2/authorize")
@@ -233,6 +236,8 @@ def create_tweet():
         media = state.media.get(("x", media_id))
         if not media or media["owner"] != token.user_id or not media["finalized"]:
             return _invalid_request(f"$.media.media_ids: media id {media_id} is not valid", "media.media_ids")
+        if _processing_info(media)["state"] != "succeeded":
+            return _invalid_request(f"$.media.media_ids: media id {media_id} is still processing", "media.media_ids")
     with state.lock:
         # X rejects a post whose text matches one of the account's live posts.
         if text and state.same_content(content_hash, include_deleted=False):
@@ -268,6 +273,13 @@ def delete_tweet(post_id):
     return jsonify({"data": {"deleted": True}})
 
 
+def _processing_info(media: dict) -> dict:
+    remaining = (media["ready_at"] or 0) - current_state().now()
+    if remaining <= 0:
+        return {"state": "succeeded", "progress_percent": 100}
+    return {"state": "in_progress", "check_after_secs": max(1, math.ceil(remaining)), "progress_percent": 50}
+
+
 @bp.route("/2/media/upload", methods=["GET", "POST"])
 @fault_point("x", "upload", SHAPES)
 def media_upload():
@@ -286,6 +298,7 @@ def media_upload():
         with state.lock:
             state.media[("x", new_id)] = {
                 "owner": token.user_id, "total": total, "received": {}, "finalized": False, "type": media_type,
+                "ready_at": None,
             }
         return jsonify({"data": {"id": new_id, "media_key": f"3_{new_id}", "expires_after_secs": 86400}})
     media = state.media.get(("x", media_id))
@@ -304,7 +317,12 @@ def media_upload():
         if size != media["total"]:
             return _invalid_request(f"media: received {size} of {media['total']} bytes", "media_id")
         media["finalized"] = True
-        return jsonify({"data": {"id": media_id, "media_key": f"3_{media_id}", "size": size, "expires_after_secs": 86400}})
+        data = {"id": media_id, "media_key": f"3_{media_id}", "size": size, "expires_after_secs": 86400}
+        if media["type"] == "image/gif":
+            # Animated GIFs are processed asynchronously: the client must poll STATUS.
+            media["ready_at"] = state.now() + state.x_gif_processing_seconds
+            data["processing_info"] = {"state": "pending", "check_after_secs": max(1, math.ceil(state.x_gif_processing_seconds))}
+        return jsonify({"data": data})
     if command == "STATUS":
-        return jsonify({"data": {"id": media_id, "processing_info": {"state": "succeeded", "progress_percent": 100}}})
+        return jsonify({"data": {"id": media_id, "processing_info": _processing_info(media)}})
     return _invalid_request(f"unknown command {command!r}", "command")

@@ -4,9 +4,12 @@ import time
 import pytest
 import requests
 
-from platforms import Draft, PlatformError
+from platforms import Draft, Image, PlatformError, get_platform
+from platforms.emulator import DEFAULT_CONFIG, EmulatorControl, EmulatorServer, connector_config
 
 from .conftest import connect, publishing_target
+
+GIF_BYTES = b"GIF89a" + b"\x00" * 64
 
 
 def test_x_confidential_client_must_use_basic_auth(emulator, emulator_server):
@@ -101,3 +104,23 @@ def test_linkedin_ghost_duplicate_after_delete(make_platform, emulator):
     with pytest.raises(PlatformError) as failure:
         linkedin.publish(token, org, Draft("said once"), idempotency_key="g2")
     assert failure.value.kind == "duplicate" and post.external_id in failure.value.message
+
+
+def test_x_gif_is_polled_until_processed_before_posting(make_platform, emulator):
+    x = make_platform("x")
+    token, user = publishing_target(connect(x, emulator))
+    gif = Image(GIF_BYTES, "image/gif", "moving.gif")
+    assert x.publish(token, user, Draft("animated", images=(gif,)), idempotency_key="gif").external_id
+
+
+def test_x_natural_rate_limit_when_enforced():
+    config = {**DEFAULT_CONFIG, "enforce_rate_limits": True, "x_posts_per_window": 3}
+    with EmulatorServer(config) as server:
+        control = EmulatorControl(server.base_url)
+        x = get_platform("x", connector_config("x", server.base_url))
+        token, user = publishing_target(connect(x, control))
+        for n in range(3):
+            x.publish(token, user, Draft(f"allowed {n}"), idempotency_key=f"n{n}")
+        with pytest.raises(PlatformError) as failure:
+            x.publish(token, user, Draft("one too many"), idempotency_key="n3")
+        assert failure.value.kind == "rate_limited" and 0 < failure.value.retry_after_seconds <= 900
