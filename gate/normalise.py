@@ -109,10 +109,17 @@ class Vocabulary:
         return candidate in self.words or any(candidate.startswith(s) for s in self.stems)
 
     def unmask(self, token: str) -> str | None:
-        """Resolve "f*ck" / "sh#t" to the one lexicon word it can stand for."""
+        """Resolve "f*ck" / "sh#t" / "f***ing" to the one lexicon word it can stand for."""
+        def fits(written: str, word: str) -> bool:
+            return all(t == w or (t in _MASKS and i > 0) for i, (t, w) in enumerate(zip(written, word)))
+
         for word in self._by_length.get(len(token), ()):
-            if all(t == w or (t in _MASKS and i > 0) for i, (t, w) in enumerate(zip(token, word))):
+            if fits(token, word):
                 return word
+        for stem in self.stems:
+            rest = token[len(stem):]
+            if len(token) > len(stem) and fits(token[:len(stem)], stem) and rest.isalpha():
+                return stem + rest
         return None
 
 

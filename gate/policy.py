@@ -45,7 +45,7 @@ SCHEMA: dict = {
     "actions": {c: ("choice", ACTIONS) for c in CATEGORIES},
     "limits": {"max_text_chars": NUMBER},
     "organisation": {
-        "names": TERMS, "leadership": TERMS, "email_domains": TERMS, "public_phone_numbers": TERMS,
+        "names": TERMS, "leadership": TERMS, "units": TERMS, "email_domains": TERMS, "public_phone_numbers": TERMS,
         "public_email_addresses": TERMS, "public_postcodes": TERMS, "own_credits": TERMS,
     },
     "personal_data": {
@@ -67,10 +67,10 @@ SCHEMA: dict = {
     "defamation": {"allegations": TERMS, "hedges": TERMS, "organisation_suffixes": TERMS},
     "copyright": {"cues": TERMS, "piracy_domains": TERMS, "open_licences": TERMS, "restrictive_licences": TERMS},
     "reputation": {"disparagement": TERMS, "parties": TERMS, "endorsement": TERMS, "partisan_phrases": TERMS,
+                   "partisan_predicates": TERMS, "dismissive_phrases": TERMS,
                    "tragedies": TERMS, "flippancy": TERMS, "condolence": TERMS},
-    "advisory_score": {"enabled": FLAG, "threshold": NUMBER},
 }
-OPTIONAL_SECTIONS = {"limits", "advisory_score"}
+OPTIONAL_SECTIONS = {"limits"}
 
 
 @dataclass(frozen=True)

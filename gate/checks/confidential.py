@@ -15,8 +15,9 @@ _DRAFT_UPPER = re.compile(r"\bDRAFT\b")
 _CREDENTIAL = re.compile(
     r"(?<![a-z0-9])(?:password|passcode|pass code|passwd|pwd|pin(?: code| number)?|access code|door code|entry code|"
     r"keypad code|key code|lock code|alarm code|security code|wi-?fi (?:password|key|code)|login|log-in|username|"
-    r"user name|meeting password|wifi)\s*(?:is|was|=|:|-|for [a-z0-9 ]{1,30}? is|is now|has been changed to|"
-    r"changed to)\s*[\"'“‘]?(?P<value>[^\s\"'”’,;]{3,40})")
+    r"user name|meeting password|wifi|wi-?fi)(?:\s+for\s+[a-z0-9' ]{1,40}?)?\s*(?:is now|is|was|=|:|-|"
+    r"has been changed to|has changed to|changed to|will be|are)\s*[\"'“‘]?"
+    r"(?P<value>[^\s\"'”’,;]{3,40}(?:\s*/\s*[^\s\"'”’,;]{3,40})?)")
 _LOOKS_SECRET = re.compile(r"[0-9!@#$%^&*_+=?]")
 # Secret-key patterns only run on text with a long unbroken run of key-like characters.
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}|-----BEGIN")

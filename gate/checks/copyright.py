@@ -11,8 +11,20 @@ from . import Check
 from .links import domain_hits, link_domain
 
 # Advice about copyright ("never use images without permission") is not a breach of it.
-_ADVICE = re.compile(r"(?<![a-z])(?:don't|do not|never|avoid|always ask|make sure|remember|how to|guide|workshop|"
-                     r"training|session|learn|respect|check the licen[cs]e|ask permission|seek permission)(?![a-z])")
+_ADVICE = re.compile(r"(?<![a-z])(?:(?:don't|do not|never|please don't|please do not) (?:use|share|post|copy|repost|"
+                     r"download|upload|reuse)|avoid using|always ask|always credit|make sure you|remember to|how to|"
+                     r"guide to|workshop|training|respect copyright|check the licen[cs]e|ask permission|"
+                     r"seek permission|get permission|copyright law|copyright advice)(?![a-z])")
+_WORK = (r"(?:photo|image|picture|pic|photograph|graphic|infographic|illustration|video|clip|article|text|chart|map|"
+         r"logo|meme|artwork|art|drawing|design|cartoon|gif|footage|shot|poem|song|track|story|thread|post|"
+         r"review|recipe|cover|diagram|figure)s?")
+# "We lifted this photo from...", "Found this meme on Pinterest": someone else's work, taken.
+_TAKEN_FROM = re.compile(
+    rf"(?<![a-z])(?:lifted|pinched|nicked|stole|stolen|borrowed|grabbed|took|taken|copied|ripped|screenshotted|"
+    rf"screengrabbed|saved|pulled|swiped|yoinked|found)\s+(?:this|that|the|these|those|their|his|her|an?)\s+"
+    rf"(?:[a-z'\-]+\s+){{0,3}}?{_WORK}\s+(?:(?:of|about)\s+(?:[^\s.]+\s+){{1,3}})?(?:from|off|on)\s+"
+    rf"(?:google|pinterest|instagram|facebook|twitter|tiktok|reddit|tumblr|the internet|the web|online|his|her|"
+    rf"their|someone's|a|an|the|[a-z]+'s)(?![a-z])")
 
 
 class CopyrightCheck(Check):
@@ -38,6 +50,10 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
                                 "permission.")
+            for match in _TAKEN_FROM.finditer(words):
+                inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
+                                f"\u201c{match.group()}\u201d says the material was taken from someone else; no "
+                                "permission is recorded.")
         for start, end, domain in domain_hits(inspection, self.piracy_domains):
             inspection.flag(self.category, "piracy_link", FOLDED, start, end,
                             f"Points to {domain}, a site that distributes copyrighted work without permission.")

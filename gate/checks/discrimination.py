@@ -9,14 +9,21 @@ from . import Check
 # A generalisation is reported, not asserted, when the sentence frames it as a myth to challenge.
 _CRITICAL_FRAMING = re.compile(
     r"(?<![a-z])(?:myths?|stereotyp\w*|misconceptions?|debunk\w*|challeng\w*|tackl\w*|combat\w*|"
-    r"bias\w*|prejudice\w*|assum\w*|so[- ]called|wrong(?:ly)?|untrue|false|not true|isn't true|"
-    r"research|study|studies|lecture|seminar|report|survey|talk)(?![a-z])")
+    r"bias\w*|prejudice\w*|assumption\w*|so[- ]called|wrongly|untrue|false that|not true|isn't true|"
+    r"it's not true)(?![a-z])")
 _EXCLUDING_BEFORE = re.compile(
     r"(?:\bonly|\bpreferably|\bideally|\bmust be|\bshould be|\bno|\bnot suitable for|\bunsuitable for|"
     r"\bwould suit|\bsuits|\bsuit|\bprefer(?:ably|red|ence for)?|\blooking for|\bseeking|\bwanted:?|\bwe want|"
     r"\bwe need|\bexclusively for|\breserved for|\brestricted to)\s+(?:(?:a|an|the|some|candidates?|applicants?|"
-    r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}$")
-_EXCLUDING_AFTER = re.compile(r"^\s*(?:only|preferred|need not apply|needn't apply|need apply|wanted|please)\b")
+    r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}(?:\S+\s+){0,3}$"
+    r"|(?:\bideal for|\bperfect for|\bideally suited to|\bbest suited to)\s+(?:a|an|the)?\s*$")
+_EXCLUDING_AFTER = re.compile(r"^\s*(?:(?:applicants?|candidates?|staff|students?|workers?|people|men|women|"
+                              r"only)\s+)?(?:only|preferred|need not apply|needn't apply|need apply|wanted|please)\b")
+# "aged 21-25", "under 30", "between 18 and 25" in a job advert.
+_AGE_LIMIT = re.compile(r"(?<![a-z])(?:aged|age|ages|between|under|below|no older than|not over|maximum age|max age)"
+                        r"\s+(?:of\s+)?\d{2}(?:\s*(?:-|to|and)\s*\d{2})?(?![0-9])")
+_AGE_CONDITION = re.compile(r"(?<![a-z])(?:must be|should be|candidates|applicants|you must|you should|only|ideally)"
+                            r"(?:\s+\S+){0,3}\s*$")
 
 
 class DiscriminationCheck(Check):
@@ -65,10 +72,17 @@ class DiscriminationCheck(Check):
     def _exclusions(self, inspection: Inspection) -> None:
         words = inspection.words
         recruiting = self.recruitment.search(words) is not None
+        if recruiting:
+            for match in _AGE_LIMIT.finditer(words):
+                sentence_start, _ = inspection.sentence(WORDS, match.start())
+                if _AGE_CONDITION.search(words[max(sentence_start, match.start() - 40):match.start()]):
+                    inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
+                                    f"Sets an age limit (\u201c{match.group()}\u201d) for a role; that is age "
+                                    "discrimination unless objectively justified.")
         for match in self.attributes.finditer(words):
             sentence_start, _ = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 50):match.start()]
-            after = words[match.end():match.end() + 20]
+            after = words[match.end():match.end() + 45]
             excluding = _EXCLUDING_BEFORE.search(before) or _EXCLUDING_AFTER.search(after)
             if not excluding:
                 continue

@@ -1,17 +1,41 @@
-"""Harassment: "could be described as harassment or bullying" — insults aimed at someone, and threats."""
+"""Harassment: "could be described as harassment or bullying" — insults aimed at someone, and threats.
+
+An insult word alone is not bullying ("stupid o'clock", "useless printers"); it is when
+the words around it aim it at a person: the reader ("you idiot", "your review was
+pathetic"), an @handle in the same sentence, or a named person it is said of
+("Grant is a waste of space", "the person who left this review is a loser").
+"""
 from __future__ import annotations
 
 import re
 
 from ..inspection import ORIGINAL, WORDS, Inspection
 from . import Check
-from .people import named_people
+from .people import HANDLE, named_people
 
-# Who an insult is aimed at: the reader ("you", "u", "ur") directly before it in the same clause.
-_SECOND_PERSON = re.compile(r"(?<![a-z0-9'])(?:you|u|ya|ur|your|you're|youre|yourself|yourselves|thou)(?![a-z0-9'])")
-_NEGATED = re.compile(r"(?:not|never|n't|no longer|nobody thinks|no one thinks|don't let anyone call)\s+(?:\w+\s+){0,2}$")
-_COPULA_BEFORE = re.compile(r"(?:\bis|\bare|'s|\bwas|\bwere|,|:|-)\s+(?:(?:a|an|such|so|the|an|utter|complete|total|absolute|"
-                            r"bloody|fucking|real|total|right|proper|massive|just|nothing but|one)\s+)*$")
+# Words that may sit between "you" and the insult: "you absolute little moron".
+_FILLER = (r"(?:a|an|such|so|the|utter|complete|total|absolute|bloody|fucking|little|big|real|proper|right|just|"
+           r"clearly|really|being|bit|of|massive|pathetic|stupid|useless|lazy|fat|ugly|old|sad|silly|thick|dumb|"
+           r"embarrassing|worthless|incompetent|miserable|tiny|sorry|whiny|entitled|such|like|look|looking)")
+_AT_READER = re.compile(
+    rf"(?:(?<![a-z0-9'])(?:you|u|ya|ur|you're|youre|yourself|yourselves)\s+(?:(?:are|were|r|look|sound|seem|"
+    rf"must be|really are)\s+)?(?:{_FILLER}\s+){{0,3}}"
+    rf"|(?<![a-z0-9'])your\s+[a-z']+\s+(?:is|was|are|were)\s+(?:{_FILLER}\s+){{0,2}}"
+    rf"|(?<![a-z0-9'])(?:if you weren't|if you were less|if you were not)\s+(?:{_FILLER}\s+){{0,2}})$")
+_NEGATED = re.compile(r"(?<![a-z])(?:not|never|no longer|aren't|isn't|wasn't|weren't)\s+(?:(?:a|an|so|that|at all)\s+)?$")
+_CONDITIONAL = re.compile(r"(?<![a-z])if you\s+\S+\s*$|if you weren't\s+\S*\s*$")
+_COPULA_BEFORE = re.compile(rf"(?:\bis|\bare|'s|\bwas|\bwere|\bbeing|,|:|-)\s+(?:{_FILLER}\s+|nothing but\s+|one\s+)*$")
+# "the person who left this review is a loser": a described person is a target as well.
+_DESCRIBED_PERSON = re.compile(
+    r"\b(?:the|this|that|some|our)\s+(?:person|student|guy|girl|bloke|lad|man|woman|lecturer|user|reviewer|"
+    r"commenter|fresher|parent|dad|mum|customer|applicant|dj|driver|neighbour)s?\b")
+# A capitalised single word as the subject: "Grant is a dinosaur".
+_SINGLE_NAME_SUBJECT = re.compile(r"\b([A-Z][a-z]+)\s+(?:is|was|are)\s+")
+_APPEARANCE = re.compile(
+    r"(?<![a-z])(?:fat|ugly|hideous|gross|smelly|obese|skinny)\s+(?:guy|girl|bloke|lad|man|woman|people|"
+    r"students?|freshers?|kids?|lecturers?|cow|pig|lads|girls|guys)(?![a-z])")
+_NOT_SUBJECTS = frozenset({"It", "This", "That", "There", "Here", "What", "Who", "The", "Our", "Life", "Today",
+                           "Tomorrow", "Everything", "Nothing", "Revision", "Monday", "Friday", "Parking", "Wifi"})
 
 
 class HarassmentCheck(Check):
@@ -29,24 +53,36 @@ class HarassmentCheck(Check):
         words = inspection.words
         people = None
         for match in self.insults.finditer(words):
-            sentence_start, _ = inspection.sentence(WORDS, match.start())
-            before = words[max(sentence_start, match.start() - 45):match.start()]
-            if _NEGATED.search(before):
+            sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+            before = words[max(sentence_start, match.start() - 50):match.start()]
+            if _NEGATED.search(before) and not _CONDITIONAL.search(before):
                 continue
-            if _SECOND_PERSON.search(before):
+            if _AT_READER.search(before):
                 inspection.flag(self.category, "insult_at_reader", WORDS, *match.span(),
                                 f"Calls the person addressed \u201c{match.group()}\u201d; insulting someone from an "
                                 "official account is bullying.")
                 continue
+            start, end = inspection.to_original(WORDS, *match.span())
+            o_start, o_end = inspection.sentence(ORIGINAL, start)
+            sentence = inspection.original[o_start:o_end]
+            handle = HANDLE.search(sentence)
+            if handle:
+                inspection.flag(self.category, "insult_at_named_person", ORIGINAL, start, end,
+                                f"Uses \u201c{match.group()}\u201d about {handle.group()}, an account named in the same "
+                                "sentence; publicly insulting someone is bullying.")
+                continue
+            if not _COPULA_BEFORE.search(before):
+                continue
             if people is None:
                 people = named_people(inspection.original)
-            start, _ = inspection.to_original(WORDS, *match.span())
             target = _named_target_before(inspection, people, start)
-            if target and _COPULA_BEFORE.search(before):
-                inspection.flag(self.category, "insult_at_named_person", ORIGINAL, target[0],
-                                inspection.to_original(WORDS, *match.span())[1],
+            if target:
+                inspection.flag(self.category, "insult_at_named_person", ORIGINAL, target[0], end,
                                 f"Calls {inspection.original[target[0]:target[1]]} \u201c{match.group()}\u201d; "
-                                "publicly insulting a named person is bullying.")
+                                "publicly insulting a person is bullying.")
+        for match in _APPEARANCE.finditer(words):
+            inspection.flag(self.category, "mocking_appearance", WORDS, *match.span(),
+                            f"\u201c{match.group()}\u201d mocks how someone looks; that is bullying.")
         for match in self.threats.finditer(words):
             inspection.flag(self.category, "threat_or_intimidation", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d reads as a threat, intimidation or a call to pile on "
@@ -55,9 +91,20 @@ class HarassmentCheck(Check):
 
 def _named_target_before(inspection: Inspection, people: list[tuple[int, int]], index: int):
     sentence_start, _ = inspection.sentence(ORIGINAL, index)
-    window_start = max(sentence_start, index - 60)
+    window_start = max(sentence_start, index - 70)
     best = None
     for start, end in people:
         if window_start <= start and end <= index:
             best = (start, end)
+    if best:
+        return best
+    window = inspection.original[window_start:index]
+    described = None
+    for described in _DESCRIBED_PERSON.finditer(window.lower()):
+        pass
+    if described:
+        return window_start + described.start(), window_start + described.end()
+    for subject in _SINGLE_NAME_SUBJECT.finditer(window):
+        if subject.group(1) not in _NOT_SUBJECTS and subject.start() > 0:
+            best = (window_start + subject.start(1), window_start + subject.end(1))
     return best

@@ -9,7 +9,7 @@ import re
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
-_NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:[-'’][{_UPPER}]?[{_LOWER}]+)?"
+_NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)*(?:[-'’][{_UPPER}]?[{_LOWER}]+)?"
 
 TITLED_NAME = re.compile(
     rf"\b(?:Dr|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|Rev|Revd)\.?\s+"
@@ -24,8 +24,18 @@ ROLE_AND_NAME = re.compile(
 HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_]{2,30}\b")
 ORGANISATION = re.compile(
     rf"\b(?:{_NAME_WORD}\s+){{1,3}}(?:Ltd|Limited|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
-    rf"Company|Corporation|Corp|Press|Publishing|Foundation|Partners|Associates|Consulting|Services|Agency)\b|"
-    rf"\bUniversity of {_NAME_WORD}\b"
+    rf"Company|Corporation|Corp|Press|Publishing|Foundation|Partners|Associates|Consulting|Services|Agency|"
+    rf"Homes|Lettings|Properties|Estates|Cabs|Taxis|Catering|Printing|Security|Media|News|Gazette|Times|Post|"
+    rf"Recruitment|Hotel|Hotels|Bank|Energy|Motors|Travel|Coaches|Buses|Builders|Construction|Holdings|Labs|"
+    rf"Studios|Records|Pharma|Health|Clinic|Solutions|Systems|Technologies|Tech|Academy|School)\b|"
+    rf"\bUniversity of {_NAME_WORD}\b|"
+    # Brand names written in CamelCase ("StudyHive", "SwiftBuild") are organisations too.
+    rf"\b[{_UPPER}][{_LOWER}]+[{_UPPER}][A-Za-z]+\b"
+)
+# "the contractor Smithfields", "rival app Quizly": a role noun introduces an organisation's name.
+ROLE_AND_ORGANISATION = re.compile(
+    rf"\b(?:the|a|rival|our) (?:contractor|supplier|company|firm|landlord|agency|app|publisher|charity|business|"
+    rf"developer|caterer|website|platform|provider) ({_NAME_WORD})"
 )
 
 # Capitalised words that start many sentences or name places and events, never people.
@@ -40,15 +50,15 @@ congratulations welcome join come see read find get apply book watch meet well t
 please don't do did has have had was were is are will would can could should may might must
 graduation freshers clearing research news team staff award awards prize festival conference
 lecture talk event events summer winter spring autumn christmas easter diwali eid ramadan
-gulbenkian templeman marlowe sports hall park road street lane avenue house building room
+gulbenkian templeman marlowe sports building room
 vice chancellor professor doctor dean head director chair officer manager
 """.split())
 
 
 def _plausible(match_text: str) -> bool:
+    """A first name is never one of the capitalised words that start sentences or name places."""
     words = re.findall(r"[^\s.]+", match_text)
-    return not any(w.lower().strip("'’") in _NOT_NAMES for w in words[:1]) and \
-        sum(1 for w in words if w.lower() not in _NOT_NAMES) >= min(2, len(words))
+    return bool(words) and words[0].lower().strip("'’") not in _NOT_NAMES
 
 
 def named_people(text: str) -> list[tuple[int, int]]:
@@ -64,7 +74,9 @@ def named_people(text: str) -> list[tuple[int, int]]:
 
 
 def named_organisations(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in ORGANISATION.finditer(text)]
+    spans = [m.span() for m in ORGANISATION.finditer(text)]
+    spans += [m.span(1) for m in ROLE_AND_ORGANISATION.finditer(text)]
+    return sorted(spans)
 
 
 def nearest_before(spans: list[tuple[int, int]], index: int, window_start: int) -> tuple[int, int] | None:

@@ -29,6 +29,12 @@ _NHS_CANDIDATE = re.compile(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])")
 _EMAIL = re.compile(r"(?<![a-z0-9._%+\-])[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _NI_NUMBER = re.compile(r"(?<![a-z0-9])(?!bg|gb|nk|kn|tn|nt|zz)[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]"
                         r" ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![a-z0-9])")
+# With an explicit label, any two letters count: "QQ 12 34 56 C" is HMRC's own example format.
+_LABELLED_NI_NUMBER = re.compile(r"(?<![a-z])(?:ni|national insurance)(?: number| no\.?| num)?\s*(?:is\s*)?[:#]?\s*"
+                                 r"[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![a-z0-9])")
+# "got 38% in his dissertation": a mark attached to a person.
+_PERSONAL_MARK = re.compile(r"(?<![a-z])(?:got|scored|received|was given|only got|achieved|averaged)\s+(?:a\s+)?"
+                            r"\d{1,3}\s?%\s+(?:in|on|for)\s+(?:his|her|their)(?![a-z])")
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
 _STREET_ADDRESS = re.compile(
     r"(?<![a-z0-9£$.,])(?:flat \d+[a-z]?,? )?\d{1,4}[a-z]?,? (?:[a-z']+ ){1,3}(?:road|rd|street|st|lane|ln|avenue|"
@@ -164,8 +170,10 @@ class PersonalDataCheck(Check):
 
     def _identifiers(self, inspection: Inspection) -> None:
         if _SIX_DIGITS.search(inspection.folded):
-            for match in _NI_NUMBER.finditer(inspection.folded):
-                inspection.flag(self.category, "national_insurance_number", FOLDED, *match.span(),
+            found = [m.span() for m in _NI_NUMBER.finditer(inspection.folded)]
+            found += [m.span() for m in _LABELLED_NI_NUMBER.finditer(inspection.folded)]
+            for start, end in found:
+                inspection.flag(self.category, "national_insurance_number", FOLDED, start, end,
                                 "Contains a National Insurance number.")
         for name, pattern, cues in self.id_patterns:
             if cues and not cues.could_match(inspection.folded):
@@ -196,29 +204,31 @@ class PersonalDataCheck(Check):
     def _sensitive_details(self, inspection: Inspection) -> None:
         words = inspection.words
         people = None
-        for kind, lexicon in self.details.items():
-            for match in lexicon.finditer(words):
-                if people is None:
-                    people = named_people(inspection.original)
-                start, end = inspection.to_original(WORDS, *match.span())
-                sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
-                person = None
-                for span in people:
-                    if sentence_start <= span[0] and span[1] <= sentence_end:
-                        person = span
-                        break
-                if person is None:
-                    previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))
-                    if re.search(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])",
-                                 inspection.folded[sentence_start:sentence_end]):
-                        person = next((p for p in people if previous_start <= p[0] < sentence_start), None)
-                if person is None:
-                    continue
-                who = inspection.original[person[0]:person[1]]
-                inspection.flag(self.category, f"{kind}_details", ORIGINAL, min(person[0], start),
-                                max(person[1], end),
-                                f"Links {who} to {kind} details (\u201c{match.group()}\u201d); that needs their "
-                                "permission.")
+        found = [(kind, match) for kind, lexicon in self.details.items() for match in lexicon.finditer(words)]
+        if "%" in words:
+            found += [("grades", match) for match in _PERSONAL_MARK.finditer(words)]
+        for kind, match in found:
+            if people is None:
+                people = named_people(inspection.original)
+            start, end = inspection.to_original(WORDS, *match.span())
+            sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
+            person = None
+            for span in people:
+                if sentence_start <= span[0] and span[1] <= sentence_end:
+                    person = span
+                    break
+            if person is None:
+                previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))
+                if re.search(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])",
+                             inspection.original[sentence_start:sentence_end].lower()):
+                    person = next((p for p in people if previous_start <= p[0] < sentence_start), None)
+            if person is None:
+                continue
+            who = inspection.original[person[0]:person[1]]
+            inspection.flag(self.category, f"{kind}_details", ORIGINAL, min(person[0], start),
+                            max(person[1], end),
+                            f"Links {who} to {kind} details (\u201c{match.group()}\u201d); that needs their "
+                            "permission.")
 
     def _media(self, inspection: Inspection) -> None:
         for index, item in enumerate(inspection.post.media):

@@ -17,7 +17,9 @@ class ReputationCheck(Check):
         super().__init__(policy)
         organisation = policy.section("organisation")
         self.targets = Lexicon("reputation.targets", list(organisation.get("names") or ())
-                               + list(organisation.get("leadership") or ()))
+                               + list(organisation.get("leadership") or ()) + list(organisation.get("units") or ()))
+        self.partisan_predicates = self.lexicon("partisan_predicates")
+        self.dismissive = self.lexicon("dismissive_phrases")
         self.disparagement = self.lexicon("disparagement")
         self.parties = self.lexicon("parties")
         self.partisan = self.lexicon("partisan_phrases")
@@ -35,6 +37,10 @@ class ReputationCheck(Check):
         self._attacks(inspection, words)
         self._partisan(inspection, words)
         self._flippancy(inspection, words)
+        for match in self.dismissive.finditer(words):
+            inspection.flag(self.category, "dismissive_tone", WORDS, *match.span(),
+                            f"\u201c{match.group()}\u201d is dismissive of students or the public and reflects badly on "
+                            "the organisation.")
 
     def _attacks(self, inspection: Inspection, words: str) -> None:
         for insult in self.disparagement.finditer(words):
@@ -58,6 +64,14 @@ class ReputationCheck(Check):
                 inspection.flag(self.category, "partisan_endorsement", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d endorses a political party; official channels must "
                                 "stay politically neutral.")
+        for predicate in self.partisan_predicates.finditer(words):
+            sentence_start, sentence_end = inspection.sentence(WORDS, predicate.start())
+            party = self.parties.search(words, sentence_start, sentence_end)
+            if party:
+                inspection.flag(self.category, "partisan_endorsement", WORDS, min(party.start(), predicate.start()),
+                                max(party.end(), predicate.end()),
+                                f"Takes a side on {party.group()} (\u201c{predicate.group()}\u201d); official channels "
+                                "must stay politically neutral.")
         for match in self.partisan.finditer(words):
             inspection.flag(self.category, "partisan_endorsement", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d takes a party-political side; official channels must stay "
