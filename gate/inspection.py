@@ -36,6 +36,19 @@ class Inspection:
     def _sentence_ends(self) -> dict[str, list[int]]:
         return {}
 
+    @cached_property
+    def people(self) -> list[tuple[int, int]]:
+        """Named people and @handles in the original text (computed once, shared by the checks)."""
+        from .checks.people import named_people
+
+        return named_people(self.original)
+
+    @cached_property
+    def organisations(self) -> list[tuple[int, int]]:
+        from .checks.people import named_organisations
+
+        return named_organisations(self.original)
+
     def sentence(self, view: str, index: int) -> tuple[int, int]:
         """Bounds of the sentence holding `index` in the given view."""
         view_text = self.view(view)

@@ -14,6 +14,14 @@ _WORD_START = r"(?<![a-z0-9])"
 _WORD_END = r"(?![a-z0-9])"
 _TOKEN = re.compile(r"[a-z0-9]+")
 
+_STEM_KEY = 3
+# Words too common to be a useful prefilter key when a term has a rarer one.
+_COMMON = frozenset("""the and you not your our this that with for are was were have has all out yet now new get can
+will one about before after public official between already tell anyone first look off early back only post share
+its it's his her their them they she him who what when is be been being to of in on at by as an or if do did does
+no so up down just very more most some any than then there here from into over under again once
+""".split())
+
 # The token set of the last text scanned. Every lexicon is tried against the same few
 # views of a post in turn, so one entry is enough; a tuple swap keeps it thread-safe.
 _last_tokens: tuple[str, frozenset[str]] = ("", frozenset())
@@ -78,16 +86,20 @@ class Lexicon:
         self._regex = re.compile(_WORD_START + "(?:" + _trie_pattern(literal) + ")" + _WORD_END)
         # Prefilter: a term can only match if its rarest-looking word (the longest) is among the
         # text's words. A lone stem ("fuck*") or a term of symbols or emoji cannot be keyed that way.
-        keys = set()
+        keys, stem_keys = set(), set()
         self._always_scan = False
         for term in cleaned:
             tokens = _TOKEN.findall(term[:-1] if term.endswith("*") else term)
             whole = tokens[:-1] if term.endswith("*") else tokens
-            if not whole:
+            if whole:
+                keys.add(max(whole, key=lambda t: (t not in _COMMON, len(t))))
+            elif tokens and len(tokens[0]) >= _STEM_KEY:
+                stem_keys.add(tokens[0][:_STEM_KEY])  # "fuck*": any word starting "fuck"
+            else:
                 self._always_scan = True
                 break
-            keys.add(max(whole, key=len))
         self._keys = frozenset(keys)
+        self._stem_keys = frozenset(stem_keys)
 
     def __bool__(self) -> bool:
         return self._regex is not None
@@ -95,7 +107,11 @@ class Lexicon:
     def could_match(self, text: str) -> bool:
         if self._regex is None:
             return False
-        return self._always_scan or not self._keys.isdisjoint(tokens_of(text))
+        if self._always_scan:
+            return True
+        if not self._keys.isdisjoint(tokens_of(text)):
+            return True
+        return any(key in text for key in self._stem_keys)
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
         if not self.could_match(text):

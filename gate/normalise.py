@@ -104,6 +104,16 @@ class Vocabulary:
         for word in sorted(self.words):
             by_length.setdefault(len(word), []).append(word)
         self._by_length = by_length
+        self._deleet_cache: dict[str, str | None] = {}
+
+    def deleet(self, token: str) -> str | None:
+        """`_deleet` with a cache: the same handles, times and tokens recur from post to post."""
+        cache = self._deleet_cache
+        if token not in cache:
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[token] = _deleet(token, self)
+        return cache[token]
 
     def __contains__(self, candidate: str) -> bool:
         return candidate in self.words or any(candidate.startswith(s) for s in self.stems)
@@ -217,7 +227,7 @@ def _rewrite_words(folded: str, vocabulary: Vocabulary) -> tuple[str, OffsetMap 
             continue
         start, end = _token_around(folded, hit.start(), _TOKEN_CHARS)
         seen_end = end
-        replacement = _deleet(folded[start:end], vocabulary)
+        replacement = vocabulary.deleet(folded[start:end])
         if replacement:
             edits.append((start, end, replacement))
     for match in _SPACED_LETTERS.finditer(folded):

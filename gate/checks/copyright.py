@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..inspection import FOLDED, WORDS, Inspection
-from ..lexicon import clean_term
+from ..lexicon import clean_term, tokens_of
 from ..media.metadata import rights_holders
 from ..model import RIGHTS_CLEARED
 from . import Check
@@ -18,6 +18,8 @@ _ADVICE = re.compile(r"(?<![a-z])(?:(?:don't|do not|never|please don't|please do
 _WORK = (r"(?:photo|image|picture|pic|photograph|graphic|infographic|illustration|video|clip|article|text|chart|map|"
          r"logo|meme|artwork|art|drawing|design|cartoon|gif|footage|shot|poem|song|track|story|thread|post|"
          r"review|recipe|cover|diagram|figure)s?")
+_TAKING_VERBS = frozenset("lifted pinched nicked stole stolen borrowed grabbed took taken copied ripped screenshotted "
+                          "screengrabbed saved pulled swiped yoinked found".split())
 # "We lifted this photo from...", "Found this meme on Pinterest": someone else's work, taken.
 _TAKEN_FROM = re.compile(
     rf"(?<![a-z])(?:lifted|pinched|nicked|stole|stolen|borrowed|grabbed|took|taken|copied|ripped|screenshotted|"
@@ -50,7 +52,8 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
                                 "permission.")
-            for match in _TAKEN_FROM.finditer(words):
+            taken = _TAKEN_FROM.finditer(words) if not _TAKING_VERBS.isdisjoint(tokens_of(words)) else ()
+            for match in taken:
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d says the material was taken from someone else; no "
                                 "permission is recorded.")

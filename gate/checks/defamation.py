@@ -5,7 +5,6 @@ import re
 
 from ..inspection import ORIGINAL, WORDS, Inspection
 from . import Check
-from .people import named_organisations, named_people
 
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|them|him|it|its)(?![a-z])")
 
@@ -28,7 +27,7 @@ class DefamationCheck(Check):
             if self.hedges.search(words, sentence_start, sentence_end):
                 continue
             if targets is None:
-                targets = named_people(inspection.original) + named_organisations(inspection.original)
+                targets = inspection.people + inspection.organisations
             start, end = inspection.to_original(WORDS, *match.span())
             target = _target_for(inspection, targets, start, words[sentence_start:sentence_end])
             if target is None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from ..inspection import ORIGINAL, WORDS, Inspection
+from ..lexicon import tokens_of
 from . import Check
-from .people import HANDLE, named_people
+from .people import HANDLE
 
 # Words that may sit between "you" and the insult: "you absolute little moron".
 _FILLER = (r"(?:a|an|such|so|the|utter|complete|total|absolute|bloody|fucking|little|big|real|proper|right|just|"
@@ -34,6 +35,7 @@ _SINGLE_NAME_SUBJECT = re.compile(r"\b([A-Z][a-z]+)\s+(?:is|was|are)\s+")
 _APPEARANCE = re.compile(
     r"(?<![a-z])(?:fat|ugly|hideous|gross|smelly|obese|skinny)\s+(?:guy|girl|bloke|lad|man|woman|people|"
     r"students?|freshers?|kids?|lecturers?|cow|pig|lads|girls|guys)(?![a-z])")
+_APPEARANCE_WORDS = frozenset({"fat", "ugly", "hideous", "gross", "smelly", "obese", "skinny"})
 _NOT_SUBJECTS = frozenset({"It", "This", "That", "There", "Here", "What", "Who", "The", "Our", "Life", "Today",
                            "Tomorrow", "Everything", "Nothing", "Revision", "Monday", "Friday", "Parking", "Wifi"})
 
@@ -74,13 +76,14 @@ class HarassmentCheck(Check):
             if not _COPULA_BEFORE.search(before):
                 continue
             if people is None:
-                people = named_people(inspection.original)
+                people = inspection.people
             target = _named_target_before(inspection, people, start)
             if target:
                 inspection.flag(self.category, "insult_at_named_person", ORIGINAL, target[0], end,
                                 f"Calls {inspection.original[target[0]:target[1]]} \u201c{match.group()}\u201d; "
                                 "publicly insulting a person is bullying.")
-        for match in _APPEARANCE.finditer(words):
+        appearance = _APPEARANCE.finditer(words) if not _APPEARANCE_WORDS.isdisjoint(tokens_of(words)) else ()
+        for match in appearance:
             inspection.flag(self.category, "mocking_appearance", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d mocks how someone looks; that is bullying.")
         for match in self.threats.finditer(words):

@@ -57,8 +57,8 @@ vice chancellor professor doctor dean head director chair officer manager
 
 def _plausible(match_text: str) -> bool:
     """A first name is never one of the capitalised words that start sentences or name places."""
-    words = re.findall(r"[^\s.]+", match_text)
-    return bool(words) and words[0].lower().strip("'’") not in _NOT_NAMES
+    first = match_text.split(None, 1)[0].rstrip(".")
+    return first.lower().strip("'’") not in _NOT_NAMES
 
 
 def named_people(text: str) -> list[tuple[int, int]]:

@@ -184,6 +184,8 @@ class PersonalDataCheck(Check):
 
     def _addresses(self, inspection: Inspection) -> None:
         folded = inspection.folded
+        if not self.residence.could_match(folded):
+            return  # only an address near a sign of residence is flagged
         found = [m.span() for m in _POSTCODE.finditer(folded)
                  if m.group().replace(" ", "") not in self.public_postcodes]
         found += [m.span() for m in _STREET_ADDRESS.finditer(folded)]
@@ -195,7 +197,7 @@ class PersonalDataCheck(Check):
                             "Gives what looks like someone's home address or postcode.")
 
     def _birth_dates(self, inspection: Inspection) -> None:
-        if self._birth is None:
+        if self._birth is None or not self.birth_cues.could_match(inspection.folded):
             return
         for match in self._birth.finditer(inspection.folded):
             inspection.flag(self.category, "date_of_birth", FOLDED, *match.span(),
@@ -209,7 +211,7 @@ class PersonalDataCheck(Check):
             found += [("grades", match) for match in _PERSONAL_MARK.finditer(words)]
         for kind, match in found:
             if people is None:
-                people = named_people(inspection.original)
+                people = inspection.people
             start, end = inspection.to_original(WORDS, *match.span())
             sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
             person = None

@@ -59,7 +59,7 @@ class ReputationCheck(Check):
                             f"Disparages {target.group()} (\u201c{insult.group()}\u201d) from an official account.")
 
     def _partisan(self, inspection: Inspection, words: str) -> None:
-        if self._endorsement is not None:
+        if self._endorsement is not None and self.parties.could_match(words):
             for match in self._endorsement.finditer(words):
                 inspection.flag(self.category, "partisan_endorsement", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d endorses a political party; official channels must "
