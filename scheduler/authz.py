@@ -61,6 +61,9 @@ def can_see(user, obj) -> bool:
         return True
     if isinstance(obj, User):
         return obj.id == user.id
+    shared_with = getattr(obj, "visible_to_team_ids", None)
+    if shared_with is not None:  # shared accounts: the owner and every team granted them
+        return bool(shared_with & user.team_ids)
     team_id = _team_id_of(obj)
     return team_id is not None and team_id in user.team_ids
 
@@ -94,6 +97,9 @@ RULES: dict[str, Callable[[object, object], bool]] = {
     "user.manage": _admin_only,
     "user.change_own_password": lambda user, obj: isinstance(obj, User) and obj.id == user.id,
     "audit.view": _admin_only,
+    "account.view": lambda user, obj: obj is not None and can_see(user, obj),
+    "account.connect": _admin_only,
+    "account.manage": _admin_only,
     "admin.area": _admin_only,
     # Used by later features; defined now so the matrix is complete.
     "team.manage_settings": _manager_of_team,

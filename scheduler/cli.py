@@ -17,11 +17,13 @@ from scheduler.services.errors import ServiceError
 log = logging.getLogger(__name__)
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo organisation for a first look.")
+vault_cli = AppGroup("vault", help="The token vault.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(vault_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
 
@@ -64,6 +66,23 @@ def deactivate(email: str):
     people.set_user_active(authz.SYSTEM, user, False)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")
+
+
+@vault_cli.command("rotate")
+def rotate_vault():
+    """Re-encrypt every stored token under the first key of GATEPOST_TOKEN_KEYS."""
+    from scheduler.vault import VaultError, current_vault
+
+    authz.require(authz.SYSTEM, "account.manage")
+    try:
+        count = current_vault().rotate(db.session)
+    except VaultError as exc:
+        _fail(str(exc))
+    from scheduler.services.audit import record_event
+
+    record_event(None, "vault.rotated", "vault", None, secrets_reencrypted=count)
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} stored secret(s) under the newest key.")
 
 
 @demo_cli.command("seed")

@@ -31,7 +31,11 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_failure_window_seconds: int = 15 * 60
     queue_name: str = "default"
-    extra: dict = field(default_factory=dict)
+    public_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "gatepost@localhost"
+    alumni_relations_email: str | None = None
+    platform_configs: dict = field(default_factory=dict)  # name -> platforms.PlatformConfig
 
     @property
     def is_production(self) -> bool:
@@ -126,6 +130,16 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
         )
     token_keys = validate_token_keys(raw_keys)
 
+    public_url = environ.get("GATEPOST_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"GATEPOST_PUBLIC_URL must start with http:// or https://, got {public_url!r}")
+    smtp_url = environ.get("GATEPOST_SMTP_URL", "").strip() or None
+    if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+        raise ConfigError("GATEPOST_SMTP_URL must look like smtp://user:password@host:port or smtps://…")
+    alumni = environ.get("GATEPOST_ALUMNI_RELATIONS_EMAIL", "").strip() or None
+    if alumni and "@" not in alumni:
+        raise ConfigError(f"GATEPOST_ALUMNI_RELATIONS_EMAIL must be an email address, got {alumni!r}")
+
     return Settings(
         env=env,
         database_url=database_url,
@@ -136,4 +150,24 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
         login_max_failures_per_account=_positive_int(environ, "GATEPOST_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         login_max_failures_per_address=_positive_int(environ, "GATEPOST_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         login_failure_window_seconds=_positive_int(environ, "GATEPOST_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        public_url=public_url,
+        smtp_url=smtp_url,
+        mail_from=environ.get("GATEPOST_MAIL_FROM", "").strip() or "gatepost@localhost",
+        alumni_relations_email=alumni,
+        platform_configs=_platform_configs(environ),
     )
+
+
+def _platform_configs(environ) -> dict:
+    """Networks with client credentials in the environment; the others are simply not offered."""
+    from platforms import PLATFORMS, config_from_environ
+
+    configs = {}
+    for name in PLATFORMS:
+        if not environ.get(f"GATEPOST_{name.upper()}_CLIENT_ID", "").strip():
+            continue
+        try:
+            configs[name] = config_from_environ(name, environ)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    return configs

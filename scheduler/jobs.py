@@ -51,3 +51,11 @@ def purge_failed_logins() -> int:
         removed = purge_old_failures(app.extensions["gatepost.settings"])
     log.info("purged %d old failed sign-in records", removed)
     return removed
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    from scheduler.services.mail import deliver
+
+    with job_context() as app:
+        settings = app.extensions["gatepost.settings"]
+        deliver(settings.smtp_url, settings.mail_from, to, subject, body)

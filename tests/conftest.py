@@ -79,13 +79,42 @@ def test_environ(instance_dir) -> dict:
 
 
 @pytest.fixture(scope="session")
-def app(test_environ):
+def emulator_server():
+    """The platform emulator on a loopback port; its client apps accept the test app's callbacks."""
+    import copy
+
+    from platforms.emulator import DEFAULT_CONFIG, EmulatorServer
+
+    config = copy.deepcopy(DEFAULT_CONFIG)
+    for client in config["clients"]:
+        client["redirect_uris"].append(f"http://localhost/accounts/callback/{client['network']}")
+    server = EmulatorServer(config).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    """Operator and browser control of the emulator, reset for each test."""
+    from platforms.emulator import EmulatorControl
+
+    control = EmulatorControl(emulator_server.base_url)
+    control.reset()
+    return control
+
+
+@pytest.fixture(scope="session")
+def app(test_environ, emulator_server):
     from flask_migrate import upgrade
 
+    from platforms.emulator import connector_config
     from scheduler import create_app
+    from scheduler.config import load_settings
     from scheduler.extensions import db
 
-    app = create_app(test_environ)
+    settings = load_settings(test_environ).with_overrides(platform_configs={
+        name: connector_config(name, emulator_server.base_url) for name in ("x", "facebook", "linkedin")})
+    app = create_app(settings)
     with app.app_context():
         # A services run may reuse a database: start from an empty schema.
         db.drop_all()

@@ -1,7 +1,11 @@
 """All models, imported here so Alembic and the app see the whole schema."""
+from scheduler.models.accounts import (AccountCredential, AccountGrant, AccountPurpose, AccountStatus,
+                                       OAuthAttempt, SocialAccount)
 from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, UTCDateTime, now_utc
+from scheduler.models.notifications import Notification
 from scheduler.models.security import FailedLogin
 from scheduler.models.users import Membership, Team, TeamRole, User
 
-__all__ = ["AuditEvent", "Base", "FailedLogin", "Membership", "Team", "TeamRole", "User", "UTCDateTime", "now_utc"]
+__all__ = ["AccountCredential", "AccountGrant", "AccountPurpose", "AccountStatus", "AuditEvent", "Notification",
+           "OAuthAttempt", "SocialAccount", "Base", "FailedLogin", "Membership", "Team", "TeamRole", "User", "UTCDateTime", "now_utc"]

@@ -9,6 +9,12 @@ SYSTEM_LABEL = "system"
 
 def record_event(actor: User | None, action: str, subject_type: str, subject_id=None, **details) -> AuditEvent:
     """Append an audit event; flushed with the caller's transaction."""
+    return record_event_in(db.session, actor, action, subject_type, subject_id, **details)
+
+
+def record_event_in(session, actor: User | None, action: str, subject_type: str, subject_id=None,
+                    **details) -> AuditEvent:
+    """The same, in an explicit session (the vault writes in its own transaction)."""
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else SYSTEM_LABEL,
@@ -17,6 +23,6 @@ def record_event(actor: User | None, action: str, subject_type: str, subject_id=
         subject_id=None if subject_id is None else str(subject_id),
         details=details,
     )
-    db.session.add(event)
-    db.session.flush()
+    session.add(event)
+    session.flush()
     return event

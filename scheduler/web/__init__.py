@@ -5,11 +5,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from scheduler.web import admin, api, auth, errors, main, session
+    from scheduler.web import accounts, admin, api, auth, errors, main, session
 
     session.init_login(app)
     errors.register_error_handlers(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(api.bp)

@@ -210,3 +210,111 @@ def list_audit():
          "subject_type": e.subject_type, "subject_id": e.subject_id, "details": e.details}
         for e in events
     ])
+
+
+# --- shared accounts -------------------------------------------------------------
+
+def account_json(account) -> dict:
+    from scheduler.services.accounts import health
+
+    code, sentence = health(account)
+    # Never a token: the vault's table is not even loaded here.
+    return {
+        "id": account.id, "platform": account.platform, "external_id": account.external_id, "kind": account.kind,
+        "name": account.name, "handle": account.handle, "url": account.url,
+        "purpose_kind": account.purpose_kind.value, "purpose": account.purpose,
+        "owning_team_id": account.owning_team_id, "is_alumni_channel": account.is_alumni_channel,
+        "status": account.status.value, "health": code, "health_message": sentence,
+        "token_expires_at": account.token_expires_at.isoformat() if account.token_expires_at else None,
+        "last_published_at": account.last_published_at.isoformat() if account.last_published_at else None,
+        "granted_team_ids": sorted(account.granted_team_ids),
+    }
+
+
+def _team_from_body(value, field: str = "team_id") -> Team:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a whole number.", field)
+    team = db.session.get(Team, value)
+    if team is None:
+        raise InvalidInput("There is no team with that id.", field)
+    return team
+
+
+@bp.get("/accounts")
+@login_required
+def list_accounts():
+    from scheduler.models import AccountGrant, SocialAccount
+
+    query = sa.select(SocialAccount).order_by(SocialAccount.platform, SocialAccount.name)
+    if not current_user.is_admin:
+        teams = current_user.team_ids or {-1}
+        granted = sa.select(AccountGrant.account_id).where(AccountGrant.team_id.in_(teams))
+        query = query.where(sa.or_(SocialAccount.owning_team_id.in_(teams), SocialAccount.id.in_(granted)))
+    return api_ok([account_json(a) for a in db.session.scalars(query)])
+
+
+@bp.get("/accounts/<int:account_id>")
+@login_required
+def get_account(account_id: int):
+    from scheduler.models import SocialAccount
+
+    return api_ok(account_json(load(SocialAccount, account_id, "account.view")))
+
+
+@bp.post("/accounts/connect")
+@login_required
+def connect_account():
+    from scheduler.services import accounts as account_service
+    from scheduler.web.accounts import callback_url
+
+    authorize("account.connect")
+    body = json_body({"platform", "purpose_kind", "purpose", "owning_team_id", "is_alumni_channel"},
+                     {"platform", "purpose_kind", "purpose", "owning_team_id"})
+    if not isinstance(body["platform"], str):
+        raise InvalidInput("platform must be text.", "platform")
+    intent = account_service.clean_intent(body["purpose_kind"], body["purpose"],
+                                          _team_from_body(body["owning_team_id"], "owning_team_id"),
+                                          body.get("is_alumni_channel", False))
+    url = account_service.start_connect(current_user, body["platform"], intent, callback_url(body["platform"]))
+    db.session.commit()
+    return api_ok({"authorization_url": url}, 201)
+
+
+@bp.post("/accounts/<int:account_id>/grants")
+@login_required
+def grant_account(account_id: int):
+    from scheduler.models import SocialAccount
+    from scheduler.services import accounts as account_service
+
+    account = load(SocialAccount, account_id, "account.manage")
+    body = json_body({"team_id"}, {"team_id"})
+    account_service.grant(current_user, account, _team_from_body(body["team_id"]))
+    db.session.commit()
+    return api_ok(account_json(account), 201)
+
+
+@bp.delete("/accounts/<int:account_id>/grants/<int:team_id>")
+@login_required
+def revoke_account_grant(account_id: int, team_id: int):
+    from scheduler.models import SocialAccount
+    from scheduler.services import accounts as account_service
+
+    account = load(SocialAccount, account_id, "account.manage")
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    account_service.revoke_grant(current_user, account, team)
+    db.session.commit()
+    return api_ok(account_json(account))
+
+
+@bp.post("/accounts/<int:account_id>/disconnect")
+@login_required
+def disconnect_account(account_id: int):
+    from scheduler.models import SocialAccount
+    from scheduler.services import accounts as account_service
+
+    account = load(SocialAccount, account_id, "account.manage")
+    account_service.disconnect(current_user, account)
+    db.session.commit()
+    return api_ok(account_json(account))

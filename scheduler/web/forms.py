@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from scheduler.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -62,3 +62,19 @@ class MemberRoleForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: carries only the CSRF token."""
+
+
+class ConnectAccountForm(FlaskForm):
+    platform = SelectField("Network", validate_choice=True)
+    purpose_kind = RadioField("This is the official channel of", default="unit", validate_choice=True, choices=[
+        ("unit", "a unit, group or initiative of the organisation"),
+        ("individual", "an individual's profile as a member of staff"),
+    ])
+    purpose = StringField("Purpose (which unit, initiative or person)",
+                          validators=[DataRequired("Say what the account is for."), Length(max=300)])
+    owning_team_id = SelectField("Owning team", coerce=int, validate_choice=True)
+    is_alumni_channel = BooleanField("This is an alumni channel (Alumni Relations will be told)")
+
+
+class GrantForm(FlaskForm):
+    team_id = SelectField("Team", coerce=int, validate_choice=True)

@@ -7,9 +7,22 @@ import pytest
 ROLES = ("anonymous", "member_a", "manager_a", "member_b", "admin")
 
 
+def _account(db, team, external_id="1"):
+    from scheduler.models import AccountGrant, AccountPurpose, SocialAccount
+
+    account = SocialAccount(platform="x", external_id=external_id, kind="user", name=f"Account {external_id}",
+                            purpose_kind=AccountPurpose.unit, purpose="News", owning_team_id=team.id)
+    db.session.add(account)
+    db.session.flush()
+    db.session.add(AccountGrant(account_id=account.id, team_id=team.id))
+    db.session.commit()
+    return account
+
+
 @pytest.fixture
-def world(make):
+def world(make, db):
     team_a, team_b = make.team("Team A"), make.team("Team B")
+    account_a = _account(db, team_a)
     people = {
         "member_a": make.user("member.a@example.org", team=team_a),
         "manager_a": make.user("manager.a@example.org", team=team_a, role="manager"),
@@ -17,7 +30,8 @@ def world(make):
         "admin": make.user("admin@example.org", is_admin=True),
         "newbie": make.user("newbie@example.org"),
     }
-    return {"A": team_a.id, "B": team_b.id, **{name: user.id for name, user in people.items()}}
+    return {"A": team_a.id, "B": team_b.id, "acct_a": account_a.id,
+            **{name: user.id for name, user in people.items()}}
 
 
 def _signed_in(new_browser, role):
@@ -52,6 +66,25 @@ PAGES = [
     ("POST", "/admin/teams/{B}/members/{member_a}/remove", {},
      dict(anonymous=302, member_a=404, manager_a=404, member_b=403, admin=404)),
     ("GET", "/admin/audit", None, dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=200)),
+    ("GET", "/admin/accounts", None, dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=200)),
+    ("POST", "/admin/accounts/connect", {"platform": "x", "purpose_kind": "unit", "purpose": "News",
+                                         "owning_team_id": "{A}"},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=303)),
+    ("GET", "/admin/accounts/{acct_a}", None, dict(anonymous=302, member_a=403, manager_a=403, member_b=404,
+                                                    admin=200)),
+    ("GET", "/admin/accounts/999999", None, dict(anonymous=302, member_a=404, manager_a=404, member_b=404,
+                                                  admin=404)),
+    ("POST", "/admin/accounts/{acct_a}/grants", {"team_id": "{B}"},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=404, admin=303)),
+    ("POST", "/admin/accounts/{acct_a}/grants/{A}/revoke", {},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=404, admin=303)),
+    ("POST", "/admin/accounts/{acct_a}/reconnect", {},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=404, admin=303)),
+    ("POST", "/admin/accounts/{acct_a}/disconnect", {},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=404, admin=303)),
+    ("GET", "/accounts/callback/x?state=nope&code=nope", None,
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=302)),
+    ("GET", "/channels", None, dict(anonymous=200, member_a=200, manager_a=200, member_b=200, admin=200)),
 ]
 
 API = [
@@ -74,6 +107,18 @@ API = [
     ("PATCH", "/api/users/{member_a}", {"active": False},
      dict(anonymous=401, member_a=403, manager_a=404, member_b=404, admin=200)),
     ("GET", "/api/audit", None, dict(anonymous=401, member_a=403, manager_a=403, member_b=403, admin=200)),
+    ("GET", "/api/accounts", None, dict(anonymous=401, member_a=200, manager_a=200, member_b=200, admin=200)),
+    ("GET", "/api/accounts/{acct_a}", None, dict(anonymous=401, member_a=200, manager_a=200, member_b=404,
+                                                  admin=200)),
+    ("POST", "/api/accounts/connect", {"platform": "x", "purpose_kind": "unit", "purpose": "News",
+                                       "owning_team_id": "{A}"},
+     dict(anonymous=401, member_a=403, manager_a=403, member_b=403, admin=201)),
+    ("POST", "/api/accounts/{acct_a}/grants", {"team_id": "{B}"},
+     dict(anonymous=401, member_a=403, manager_a=403, member_b=404, admin=201)),
+    ("DELETE", "/api/accounts/{acct_a}/grants/{A}", None,
+     dict(anonymous=401, member_a=403, manager_a=403, member_b=404, admin=200)),
+    ("POST", "/api/accounts/{acct_a}/disconnect", None,
+     dict(anonymous=401, member_a=403, manager_a=403, member_b=404, admin=200)),
 ]
 
 
@@ -127,6 +172,7 @@ def test_every_rule_in_the_authz_module_is_exercised():
     assert set(authz.RULES) == {
         "team.view", "team.view_members", "team.manage_members", "team.create", "user.view", "user.manage",
         "user.change_own_password", "audit.view", "admin.area", "team.manage_settings",
+        "account.view", "account.connect", "account.manage",
     }
 
 
