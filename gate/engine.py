@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .inspection import Inspection
 from .model import CLEAR, NEEDS_APPROVAL, EvaluationContext, Flag, Post, Verdict
+from .lexicon import Lexicon, LexiconIndex
 from .normalise import Vocabulary, normalise
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Engine:
                 words |= found_words
                 stems |= found_stems
         self.vocabulary = Vocabulary(words, stems)
+        LexiconIndex(_lexicons_of(self.checks))
 
     def evaluate(self, post: Post, context: EvaluationContext) -> Verdict:
         text = post.text
@@ -41,6 +43,18 @@ class Engine:
         flags = _deduplicate(inspection.flags)
         decision = NEEDS_APPROVAL if flags else CLEAR
         return Verdict(decision, tuple(flags), self.policy.version)
+
+
+def _lexicons_of(checks) -> list[Lexicon]:
+    """Every Lexicon a check holds, directly or in a list, tuple or dict attribute."""
+    found: list[Lexicon] = []
+    for check in checks:
+        for value in vars(check).values():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                candidates = item if isinstance(item, tuple) else (item,)
+                found.extend(c for c in candidates if isinstance(c, Lexicon))
+    return found
 
 
 def _deduplicate(flags: list[Flag]) -> list[Flag]:

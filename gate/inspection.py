@@ -8,7 +8,8 @@ from functools import cached_property
 from .model import EvaluationContext, Flag, Post
 from .normalise import NormalisedText
 
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+# A newline always ends a sentence; . ! ? end one when followed by a space or the end.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*(?!\S))")
 MAX_EXCERPT = 160
 
 FOLDED = "folded"

@@ -68,8 +68,35 @@ def _trie_pattern(terms: Iterable[str]) -> str:
     return emit(trie)
 
 
+def _term_pattern(term: str) -> str:
+    if term.endswith("*"):
+        return _trie_pattern([term[:-1].rstrip() + "\x00"])
+    return _trie_pattern([term])
+
+
 def clean_term(term: str) -> str:
     return " ".join(term.strip().lower().replace("-", " ").split())
+
+
+class Hit:
+    """A lexicon match found by the shared scan; quacks like the parts of re.Match the checks use."""
+
+    __slots__ = ("_start", "_end", "_text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self._start, self._end, self._text = start, end, text
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+    def group(self) -> str:
+        return self._text
 
 
 class Lexicon:
@@ -77,6 +104,7 @@ class Lexicon:
 
     def __init__(self, name: str, terms: Iterable[str]) -> None:
         self.name = name
+        self.index: LexiconIndex | None = None
         cleaned = sorted({clean_term(t) for t in terms if t and t.strip()})
         self.terms = tuple(cleaned)
         if not cleaned:
@@ -107,6 +135,8 @@ class Lexicon:
     def could_match(self, text: str) -> bool:
         if self._regex is None:
             return False
+        if self.index is not None:
+            return bool(self.index.hits_for(self, text))
         if self._always_scan:
             return True
         if not self._keys.isdisjoint(tokens_of(text)):
@@ -114,11 +144,21 @@ class Lexicon:
         return any(key in text for key in self._stem_keys)
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
+        if self._regex is None:
+            return iter(())
+        if self.index is not None:
+            stop = len(text) if end is None else end
+            return iter([h for h in self.index.hits_for(self, text) if h.start() >= start and h.end() <= stop])
         if not self.could_match(text):
             return iter(())
         return self._regex.finditer(text, start, len(text) if end is None else end)
 
     def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match | None:
+        if self._regex is None:
+            return None
+        if self.index is not None:
+            stop = len(text) if end is None else end
+            return next((h for h in self.index.hits_for(self, text) if h.start() >= start and h.end() <= stop), None)
         if not self.could_match(text):
             return None
         return self._regex.search(text, start, len(text) if end is None else end)
@@ -134,3 +174,83 @@ class Lexicon:
             else:
                 words.add(term)
         return words, stems
+
+
+class LexiconIndex:
+    """One scan per text for every lexicon of a policy, instead of one scan per lexicon.
+
+    The combined pattern reports, at each word start, the longest term that begins
+    there; shorter terms that are word-prefixes of it ("older" inside "older people")
+    are derived from it, so each lexicon sees the same matches its own regex would.
+    """
+
+    def __init__(self, lexicons: Iterable[Lexicon]) -> None:
+        self.lexicons = [lex for lex in lexicons if lex]
+        owners: dict[str, list[int]] = {}
+        for number, lexicon in enumerate(self.lexicons):
+            for term in lexicon.terms:
+                owners.setdefault(term, []).append(number)
+            lexicon.index = self
+            lexicon._index_number = number
+        self._owners = owners
+        self._stems = sorted((t[:-1].rstrip() for t in owners if t.endswith("*")), key=len, reverse=True)
+        literal = [t[:-1].rstrip() + "\x00" if t.endswith("*") else t for t in owners]
+        self._regex = re.compile(_WORD_START + "(?=(" + _trie_pattern(literal) + ")" + _WORD_END + ")")
+        # For each term, the other terms that are whole-word prefixes of it.
+        self._prefix_terms: dict[str, list[str]] = {}
+        for term in owners:
+            words = term.rstrip("*").split(" ")
+            prefixes = [" ".join(words[:n]) for n in range(1, len(words))]
+            found = [p for p in prefixes if p in owners]
+            if found:
+                self._prefix_terms[term] = found
+        self._term_regexes: dict[str, re.Pattern] = {}
+        self._last: tuple[str, dict[int, list[Hit]]] = ("", {})
+
+    def _term_of(self, matched: str) -> str | None:
+        canonical = " ".join(matched.replace("-", " ").split())
+        if canonical in self._owners:
+            return canonical
+        for stem in self._stems:
+            if canonical.startswith(stem):
+                return stem + "*"
+        return None
+
+    def _short_match(self, term: str, text: str, start: int) -> re.Match | None:
+        pattern = self._term_regexes.get(term)
+        if pattern is None:
+            pattern = self._term_regexes[term] = re.compile("(?:" + _term_pattern(term) + ")" + _WORD_END)
+        return pattern.match(text, start)
+
+    def _scan(self, text: str) -> dict[int, list[Hit]]:
+        found: dict[int, list[tuple[int, int, str]]] = {}
+        for match in self._regex.finditer(text):
+            start, end = match.span(1)
+            matched = match.group(1)
+            term = matched if matched in self._owners else self._term_of(matched)
+            if term is None:
+                continue
+            for number in self._owners[term]:
+                found.setdefault(number, []).append((start, end, matched))
+            for shorter in self._prefix_terms.get(term, ()):
+                short = self._short_match(shorter, text, start)
+                if short:
+                    for number in self._owners[shorter]:
+                        found.setdefault(number, []).append((start, short.end(), short.group()))
+        hits: dict[int, list[Hit]] = {}
+        for number, spans in found.items():
+            spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+            kept, reach = [], -1
+            for start, end, matched in spans:
+                if start >= reach:  # non-overlapping, leftmost-longest: what the lexicon's own regex finds
+                    kept.append(Hit(start, end, matched))
+                    reach = end
+            hits[number] = kept
+        return hits
+
+    def hits_for(self, lexicon: Lexicon, text: str) -> list[Hit]:
+        cached_text, cached = self._last
+        if cached_text is not text:
+            cached = self._scan(text)
+            self._last = (text, cached)
+        return cached.get(lexicon._index_number, [])

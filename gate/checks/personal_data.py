@@ -45,6 +45,23 @@ _DATE = (rf"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:19|20)?\d{{2}}|\d{{1,2}}(?:st|nd
          rf"|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? (?:19|20)\d{{2}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}})")
 
 
+def _number_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around long digit runs; the number patterns only need to look there."""
+    windows: list[tuple[int, int]] = []
+    for match in _LONG_NUMBER.finditer(text):
+        start, end = max(0, match.start() - 4), min(len(text), match.end() + 4)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _in_windows(pattern: re.Pattern, text: str, windows: list[tuple[int, int]]):
+    for start, end in windows:
+        yield from pattern.finditer(text, start, end)
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -99,9 +116,10 @@ class PersonalDataCheck(Check):
 
     def run(self, inspection: Inspection) -> None:
         taken: list[tuple[int, int]] = []  # folded spans already explained, so a card is not also a phone
-        if _LONG_NUMBER.search(inspection.folded):
-            self._cards_and_nhs(inspection, taken)
-            self._phones(inspection, taken)
+        windows = _number_windows(inspection.folded)
+        if windows:
+            self._cards_and_nhs(inspection, taken, windows)
+            self._phones(inspection, taken, windows)
         if "@" in inspection.folded:
             self._emails(inspection)
         self._identifiers(inspection)
@@ -113,15 +131,15 @@ class PersonalDataCheck(Check):
         else:
             self._unreadable_media_only(inspection)
 
-    def _cards_and_nhs(self, inspection: Inspection, taken: list) -> None:
+    def _cards_and_nhs(self, inspection: Inspection, taken: list, windows) -> None:
         folded = inspection.folded
-        for match in _CARD_CANDIDATE.finditer(folded):
+        for match in _in_windows(_CARD_CANDIDATE, folded, windows):
             digits = re.sub(r"\D", "", match.group())
             if 13 <= len(digits) <= 19 and digits[0] in "23456" and _luhn_ok(digits):
                 taken.append(match.span())
                 inspection.flag(self.category, "payment_card", FOLDED, *match.span(),
                                 "Contains a payment card number (it passes the card checksum).")
-        for match in _NHS_CANDIDATE.finditer(folded):
+        for match in _in_windows(_NHS_CANDIDATE, folded, windows):
             digits = re.sub(r"\D", "", match.group())
             context = folded[max(0, match.start() - 40):match.start()]
             spaced = " " in match.group() or "-" in match.group()
@@ -130,9 +148,9 @@ class PersonalDataCheck(Check):
                 inspection.flag(self.category, "nhs_number", FOLDED, *match.span(),
                                 "Contains an NHS number (it passes the NHS checksum), which is health data.")
 
-    def _phones(self, inspection: Inspection, taken: list) -> None:
+    def _phones(self, inspection: Inspection, taken: list, windows) -> None:
         folded = inspection.folded
-        for match in _PHONE_CANDIDATE.finditer(folded):
+        for match in _in_windows(_PHONE_CANDIDATE, folded, windows):
             if any(s <= match.start() < e for s, e in taken):
                 continue
             candidate = match.group().rstrip(" -.(")
@@ -169,12 +187,16 @@ class PersonalDataCheck(Check):
                             + "; only the organisation's generic inboxes are cleared for publication.")
 
     def _identifiers(self, inspection: Inspection) -> None:
-        if _SIX_DIGITS.search(inspection.folded):
-            found = [m.span() for m in _NI_NUMBER.finditer(inspection.folded)]
-            found += [m.span() for m in _LABELLED_NI_NUMBER.finditer(inspection.folded)]
-            for start, end in found:
-                inspection.flag(self.category, "national_insurance_number", FOLDED, start, end,
-                                "Contains a National Insurance number.")
+        folded = inspection.folded
+        found = []
+        for digits in _SIX_DIGITS.finditer(folded):
+            # An NI number is two letters, six digits, one letter: look only around the digits.
+            start, end = max(0, digits.start() - 40), min(len(folded), digits.end() + 3)
+            found += [m.span() for m in _NI_NUMBER.finditer(folded, max(0, digits.start() - 3), end)]
+            found += [m.span() for m in _LABELLED_NI_NUMBER.finditer(folded, start, end)]
+        for start, end in sorted(set(found)):
+            inspection.flag(self.category, "national_insurance_number", FOLDED, start, end,
+                            "Contains a National Insurance number.")
         for name, pattern, cues in self.id_patterns:
             if cues and not cues.could_match(inspection.folded):
                 continue
