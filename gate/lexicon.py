@@ -223,29 +223,28 @@ class LexiconIndex:
         return pattern.match(text, start)
 
     def _scan(self, text: str) -> dict[int, list[Hit]]:
-        found: dict[int, list[tuple[int, int, str]]] = {}
+        hits: dict[int, list[Hit]] = {}
+        reach: dict[int, int] = {}  # per lexicon: keep non-overlapping, leftmost-longest matches
+
+        def add(numbers, start: int, end: int, matched: str) -> None:
+            for number in numbers:
+                if start >= reach.get(number, -1):
+                    hits.setdefault(number, []).append(Hit(start, end, matched))
+                    reach[number] = end
+
+        owners = self._owners
+        # Matches arrive in start order, longest first at each start, so no sorting is needed.
         for match in self._regex.finditer(text):
             start, end = match.span(1)
-            matched = match.group(1)
-            term = matched if matched in self._owners else self._term_of(matched)
+            matched = text[start:end]
+            term = matched if matched in owners else self._term_of(matched)
             if term is None:
                 continue
-            for number in self._owners[term]:
-                found.setdefault(number, []).append((start, end, matched))
+            add(owners[term], start, end, matched)
             for shorter in self._prefix_terms.get(term, ()):
                 short = self._short_match(shorter, text, start)
                 if short:
-                    for number in self._owners[shorter]:
-                        found.setdefault(number, []).append((start, short.end(), short.group()))
-        hits: dict[int, list[Hit]] = {}
-        for number, spans in found.items():
-            spans.sort(key=lambda s: (s[0], s[0] - s[1]))
-            kept, reach = [], -1
-            for start, end, matched in spans:
-                if start >= reach:  # non-overlapping, leftmost-longest: what the lexicon's own regex finds
-                    kept.append(Hit(start, end, matched))
-                    reach = end
-            hits[number] = kept
+                    add(owners[shorter], start, short.end(), short.group())
         return hits
 
     def hits_for(self, lexicon: Lexicon, text: str) -> list[Hit]:

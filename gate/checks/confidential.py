@@ -86,8 +86,9 @@ class ConfidentialCheck(Check):
             return
 
     def _credentials(self, inspection: Inspection) -> None:
-        if self.credential_words.could_match(inspection.folded):
-            self._passwords(inspection)
+        cue_starts = [hit.start() for hit in self.credential_words.finditer(inspection.folded)]
+        if cue_starts:
+            self._passwords(inspection, cue_starts)
         if _LONG_TOKEN.search(inspection.original):
             for name, pattern in self.key_patterns:
                 for match in pattern.finditer(inspection.original):
@@ -95,8 +96,10 @@ class ConfidentialCheck(Check):
                                     f"Contains what looks like a {name}; secrets must never be published.",
                                     clause_key="account_information")
 
-    def _passwords(self, inspection: Inspection) -> None:
-        for match in _CREDENTIAL.finditer(inspection.folded):
+    def _passwords(self, inspection: Inspection, cue_starts: list[int]) -> None:
+        folded = inspection.folded
+        matches = (_CREDENTIAL.match(folded, start) for start in cue_starts)
+        for match in (m for m in matches if m):
             value_start, value_end = inspection.to_original(FOLDED, *match.span("value"))
             written = inspection.original[value_start:value_end]
             quoted = inspection.folded[match.start("value") - 1] in "\"'“‘"
