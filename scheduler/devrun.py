@@ -39,6 +39,26 @@ def _flask(*args: str) -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
 
 
+def _emulated_networks(env: dict, host: str, web_port: str, emulator_port: str) -> bool:
+    """Point every network without real credentials at the local emulator."""
+    from platforms.emulator import DEFAULT_CONFIG
+    from platforms.emulator.control import EMULATOR_PREFIXES
+
+    emulated = False
+    for client in DEFAULT_CONFIG["clients"]:
+        prefix = f"GATEPOST_{client['network'].upper()}_"
+        if env.get(prefix + "CLIENT_ID"):
+            continue  # real credentials given: use the real network
+        base = f"http://{host}:{emulator_port}{EMULATOR_PREFIXES[client['network']]}"
+        env.update({prefix + "CLIENT_ID": client["client_id"], prefix + "CLIENT_SECRET": client["client_secret"],
+                    prefix + "AUTH_BASE": base, prefix + "API_BASE": base})
+        emulated = True
+    env["GATEPOST_EMULATOR_REDIRECT_URIS"] = ",".join(
+        f"http://{name}:{web_port}/accounts/callback/{network}"
+        for name in ("127.0.0.1", "localhost") for network in EMULATOR_PREFIXES)
+    return emulated
+
+
 def _wait_for_http(url: str, children: list[subprocess.Popen], timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,14 +122,24 @@ def main() -> int:
         logins = instance / LOGINS_FILE
         # Children ignore Ctrl-C from the terminal; this process stops them in order.
         quiet = dict(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        emulator_port = env.get("GATEPOST_EMULATOR_PORT", "5050")
+        emulator_url = None
+        if _emulated_networks(env, host, port, emulator_port):
+            emulator_url = f"http://{host}:{emulator_port}"
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "platforms.emulator", "--host", host, "--port", emulator_port],
+                env=env, cwd=PROJECT_ROOT, **quiet))
         for args in (("run", "--host", host, "--port", port, "--no-reload"), ("worker",), ("scheduler",)):
             children.append(subprocess.Popen(_flask(*args), env=env, cwd=PROJECT_ROOT, **quiet))
         url = f"http://{host}:{port}"
-        if not _wait_for_http(f"{url}/login", children):
+        if not _wait_for_http(f"{url}/login", children) or \
+                (emulator_url and not _wait_for_http(f"{emulator_url}/_emulator/", children)):
             print("Gatepost did not start; see the messages above.", file=sys.stderr)
             return 1
         print("\n" + "=" * 64)
         print(f"Gatepost is running at {url}   (Ctrl-C stops everything)")
+        if emulator_url:
+            print(f"Platform emulator (stands in for X, Facebook, LinkedIn): {emulator_url}/_emulator/")
         if logins.is_file():
             print("Demo logins (role, email, password):")
             for line in logins.read_text().splitlines():

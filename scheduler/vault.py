@@ -72,6 +72,7 @@ class Vault:
         credential.token_type = token.token_type or "bearer"
         credential.updated_at = now_utc()
         account.token_expires_at = token.expires_at
+        account.can_refresh = credential.refresh_token_encrypted is not None
         if token.scope:
             account.scopes = token.scope[:1000]
         session.flush()
@@ -90,6 +91,7 @@ class Vault:
         )
 
     def forget(self, session: Session, account: SocialAccount) -> None:
+        account.can_refresh = False
         session.execute(sa.delete(AccountCredential).where(AccountCredential.account_id == account.id))
 
     def rotate(self, session: Session) -> int:

@@ -53,6 +53,8 @@ class SocialAccount(Base):
     status_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     scopes: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Whether the vault holds a refresh token (a fact about the token, never the token).
+    can_refresh: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     connected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -308,9 +308,10 @@ def health(account: SocialAccount) -> tuple[str, str]:
         return "disconnected", "Disconnected: no tokens are stored."
     if account.status == AccountStatus.needs_reconnect:
         return "needs_reconnect", f"Needs reconnecting: {account.status_reason or 'access was refused.'}"
-    if account.token_expires_at is not None and account.token_expires_at - now_utc() < EXPIRING_SOON:
-        return "expiring_soon", f"Connected; access expires {account.token_expires_at:%Y-%m-%d %H:%M} UTC " \
-                                "unless it is refreshed."
+    if account.token_expires_at is not None and not account.can_refresh \
+            and account.token_expires_at - now_utc() < EXPIRING_SOON:
+        return "expiring_soon", f"Connected, but access ends {account.token_expires_at:%Y-%m-%d %H:%M} UTC and " \
+                                "cannot be renewed automatically: reconnect before then."
     return "connected", "Connected."
 
 

@@ -348,3 +348,16 @@ def test_vault_rotate_reencrypts_under_the_newest_key(admin, org, emulator, db, 
 
         assert current_vault().load(only_new_db.session, only_new_db.session.get(SocialAccount, account.id)) \
             .access_token == token.access_token
+
+
+def test_health_warns_only_when_access_cannot_be_renewed(admin, org, emulator, db):
+    from platforms import TokenSet
+    from scheduler.services.accounts import health
+
+    account = connected_x(admin, org, emulator, db)
+    assert account.can_refresh and health(account)[0] == "connected"  # 2 h left, but X refreshes itself
+    current_vault().store(db.session, account, TokenSet(access_token="a", expires_at=now_utc() + timedelta(days=3)))
+    account.can_refresh = False  # as for a network that issues no refresh token
+    assert health(account)[0] == "expiring_soon"
+    account.token_expires_at = now_utc() + timedelta(days=30)
+    assert health(account)[0] == "connected"
