@@ -40,7 +40,10 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*]{1,2}[a-z]){2,}(?![a-z0-9])")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|+*#%€")
 # A letter touching a digit or symbol: the only places leetspeak and masking can hide.
-_SYMBOL_IN_WORD = re.compile(r"[a-z][0-9@$!|+*#%€]|[0-9@$!|+*#%€][a-z]")
+# (Written symbol-first so the regex engine can skip straight to candidate characters.)
+_SYMBOL_IN_WORD = re.compile(r"[0-9@$!|+*#%€](?:(?<=[a-z].)|(?=[a-z]))")
+# Cheap hint that letters are spaced out somewhere; the full pattern runs only then.
+_SPACED_HINT = re.compile(r"[ .\-_*][a-z][ .\-_*]{1,2}[a-z](?![a-z0-9])")
 _STRETCHED = re.compile(r"([a-z])\1\1")
 
 
@@ -230,7 +233,8 @@ def _rewrite_words(folded: str, vocabulary: Vocabulary) -> tuple[str, OffsetMap 
         replacement = vocabulary.deleet(folded[start:end])
         if replacement:
             edits.append((start, end, replacement))
-    for match in _SPACED_LETTERS.finditer(folded):
+    spaced = _SPACED_HINT.search(folded) or folded[1:2] in (" ", ".", "-", "_", "*")
+    for match in (_SPACED_LETTERS.finditer(folded) if spaced else ()):
         joined = "".join(c for c in match.group() if c.isalpha())
         if joined in vocabulary:
             edits.append((match.start(), match.end(), joined))
