@@ -215,6 +215,10 @@ class Platform:
     def delete(self, token: TokenSet, external_id: str, post_id: str) -> None:
         raise NotImplementedError
 
+    def revoke(self, token: TokenSet) -> bool:
+        """Ask the network to revoke the grant; False where it offers no such call."""
+        return False
+
     def classify_response(
         self, response: requests.Response, *, may_have_committed: bool = False
     ) -> PlatformError:

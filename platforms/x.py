@@ -116,6 +116,15 @@ class XPlatform(Platform):
         )
         return TokenSet.from_token_response(raw, previous=token)
 
+    def revoke(self, token: TokenSet) -> bool:
+        """OAuth 2.0 token revocation (RFC 7009): revoking the refresh token ends the grant."""
+        value, hint = (token.refresh_token, "refresh_token") if token.refresh_token else (token.access_token,
+                                                                                           "access_token")
+        self._send(self.http, "POST", f"{self.config.api_base}/2/oauth2/revoke",
+                   data={"token": value, "token_type_hint": hint, "client_id": self.config.client_id},
+                   auth=(self.config.client_id, self.config.client_secret))
+        return True
+
     def _api_session(self, token: TokenSet):
         return self._refreshing_session(token, self._token_url)
 

@@ -189,6 +189,21 @@ def token():
     return jsonify({"error": "unsupported_grant_type", "error_description": "grant_type is not supported"}), 400
 
 
+@bp.post("/2/oauth2/revoke")
+@fault_point("x", "token", SHAPES)
+def revoke():
+    client = _client_from_request()
+    if client is None:
+        return jsonify({"error": "unauthorized_client", "error_description": "Missing valid authorization header"}), 401
+    state = current_state()
+    with state.lock:
+        token = state.tokens.get(request.form.get("token", ""))
+        # RFC 7009: an unknown token is not an error; a known one ends its whole grant.
+        if token is not None and token.network == "x" and token.client_id == client.client_id:
+            state.revoke_family(token.family)
+    return jsonify({"revoked": True})
+
+
 @bp.get("/2/users/me")
 @fault_point("x", "read", SHAPES)
 def users_me():

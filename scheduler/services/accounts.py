@@ -260,17 +260,13 @@ def mark_needs_reconnect(session: Session, account: SocialAccount, reason: str) 
                   f"reconnected: {reason}", f"/admin/accounts/{account.id}")
 
 
-def disconnect(actor: User, account: SocialAccount) -> None:
+def disconnect(actor: User, account: SocialAccount) -> bool:
     """Delete the tokens (revoking them at the network where it offers that). Grants and history stay."""
     if account.status == AccountStatus.disconnected:
         raise Conflict(f"{account.name} is already disconnected.")
     revoked = False
     try:
-        connector = connector_for(account.platform)
-        revoke = getattr(connector, "revoke", None)
-        if revoke is not None:
-            revoke(current_vault().load(db.session, account))
-            revoked = True
+        revoked = connector_for(account.platform).revoke(current_vault().load(db.session, account))
     except Exception as exc:  # the tokens are deleted below whatever the network says
         log.warning("could not revoke tokens of account %s at the network: %s", account.id, type(exc).__name__)
     current_vault().forget(db.session, account)
@@ -279,6 +275,7 @@ def disconnect(actor: User, account: SocialAccount) -> None:
     account.token_expires_at = None
     db.session.flush()
     record_event(actor, "account.disconnected", "account", account.id, revoked_at_network=revoked)
+    return revoked
 
 
 def grant(actor: User, account: SocialAccount, team: Team) -> AccountGrant:

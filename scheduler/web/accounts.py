@@ -195,13 +195,17 @@ def disconnect(account_id: int):
     account = load(SocialAccount, account_id, "account.manage")
     ActionForm()
     try:
-        account_service.disconnect(current_user, account)
+        revoked = account_service.disconnect(current_user, account)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("accounts.detail", account_id=account.id)), 303
     db.session.commit()
-    flash(f"Disconnected {account.name}; its tokens are deleted. Reconnect to use it again.", "info")
+    network = DISPLAY_NAMES.get(account.platform, account.platform)
+    flash(f"Disconnected {account.name}; its tokens are deleted" + (
+        f" and {network} has revoked them." if revoked else
+        f". {network} offers no way for Gatepost to revoke access; remove the Gatepost app in the account's "
+        f"settings on {network} if it should end there too."), "info")
     return redirect(url_for("accounts.detail", account_id=account.id)), 303
 
 

@@ -361,3 +361,25 @@ def test_health_warns_only_when_access_cannot_be_renewed(admin, org, emulator, d
     assert health(account)[0] == "expiring_soon"
     account.token_expires_at = now_utc() + timedelta(days=30)
     assert health(account)[0] == "connected"
+
+
+def test_disconnect_revokes_at_x(admin, org, emulator, db):
+    from platforms import PlatformError
+
+    account = connected_x(admin, org, emulator, db)
+    token = current_vault().load(db.session, account)
+    response = admin.post(f"/admin/accounts/{account.id}/disconnect")
+    assert "X has revoked them" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    with pytest.raises(PlatformError) as raised:
+        connector_for("x").publish(token, account.external_id, Draft(text="after disconnect"), idempotency_key="k")
+    assert raised.value.kind == "auth"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "account.disconnected"))
+    assert event.details == {"revoked_at_network": True}
+
+
+def test_disconnect_where_the_network_cannot_revoke_says_so(admin, org, emulator, db):
+    choose = connect(admin, org, emulator, "linkedin")
+    admin.post(choose.headers["Location"], {"external_id": "3000001"})
+    account = db.session.scalar(sa.select(SocialAccount))
+    response = admin.post(f"/admin/accounts/{account.id}/disconnect")
+    assert "offers no way for Gatepost to revoke" in admin.get(response.headers["Location"]).get_data(as_text=True)
