@@ -147,8 +147,11 @@ class Lexicon:
         if self._regex is None:
             return iter(())
         if self.index is not None:
+            hits = self.index.hits_for(self, text)
+            if start == 0 and end is None:
+                return iter(hits)
             stop = len(text) if end is None else end
-            return iter([h for h in self.index.hits_for(self, text) if h.start() >= start and h.end() <= stop])
+            return iter([h for h in hits if h._start >= start and h._end <= stop])
         if not self.could_match(text):
             return iter(())
         return self._regex.finditer(text, start, len(text) if end is None else end)
@@ -225,13 +228,6 @@ class LexiconIndex:
     def _scan(self, text: str) -> dict[int, list[Hit]]:
         hits: dict[int, list[Hit]] = {}
         reach: dict[int, int] = {}  # per lexicon: keep non-overlapping, leftmost-longest matches
-
-        def add(numbers, start: int, end: int, matched: str) -> None:
-            for number in numbers:
-                if start >= reach.get(number, -1):
-                    hits.setdefault(number, []).append(Hit(start, end, matched))
-                    reach[number] = end
-
         owners = self._owners
         # Matches arrive in start order, longest first at each start, so no sorting is needed.
         for match in self._regex.finditer(text):
@@ -240,11 +236,16 @@ class LexiconIndex:
             term = matched if matched in owners else self._term_of(matched)
             if term is None:
                 continue
-            add(owners[term], start, end, matched)
+            found = [(term, end, matched)]
             for shorter in self._prefix_terms.get(term, ()):
                 short = self._short_match(shorter, text, start)
                 if short:
-                    add(owners[shorter], start, short.end(), short.group())
+                    found.append((shorter, short.end(), short.group()))
+            for found_term, found_end, found_text in found:
+                for number in owners[found_term]:
+                    if start >= reach.get(number, -1):
+                        hits.setdefault(number, []).append(Hit(start, found_end, found_text))
+                        reach[number] = found_end
         return hits
 
     def hits_for(self, lexicon: Lexicon, text: str) -> list[Hit]:
