@@ -163,6 +163,32 @@ class Vault:
             return token
         return self.refresh(account_id, connector, stale=token)
 
+    def call_with_token(self, account_id: int, connector: Platform, call):
+        """Run `call(token)` with a fresh token; on an auth failure refresh once and try again.
+
+        An auth answer means the network refused the request before acting on
+        it, so the one retry cannot duplicate anything. A second auth failure
+        marks the account for reconnection.
+        """
+        token = self.fresh_token(account_id, connector)
+        try:
+            return call(token)
+        except PlatformError as exc:
+            if exc.kind != AUTH:
+                raise
+            log.info("account %s: the network refused the token; refreshing once", account_id)
+        token = self.refresh(account_id, connector, stale=token)
+        try:
+            return call(token)
+        except PlatformError as exc:
+            if exc.kind == AUTH:
+                with Session(self._engine) as session:
+                    self._mark_needs_reconnect(session, session.get(SocialAccount, account_id), exc.message)
+                    session.commit()
+                raise AccountNeedsReconnect(f"The network still refuses access after a refresh: {exc.message}") \
+                    from None
+            raise
+
     def refresh(self, account_id: int, connector: Platform, stale: TokenSet) -> TokenSet:
         """Refresh once, under the account's lock; `stale` is the token that failed or is expiring.
 
@@ -179,7 +205,7 @@ class Vault:
                 current = self.load(session, account)
                 if current.access_token != stale.access_token and \
                         not current.is_expired(leeway_seconds=int(REFRESH_LEEWAY.total_seconds())):
-                    return current
+                    return current  # another worker refreshed while we waited for the lock
                 if not current.refresh_token:
                     self._mark_needs_reconnect(session, account, "the network gave no refresh token and the "
                                                                  "access token has expired")

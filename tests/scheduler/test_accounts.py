@@ -383,3 +383,61 @@ def test_disconnect_where_the_network_cannot_revoke_says_so(admin, org, emulator
     account = db.session.scalar(sa.select(SocialAccount))
     response = admin.post(f"/admin/accounts/{account.id}/disconnect")
     assert "offers no way for Gatepost to revoke" in admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_admins_see_and_clear_their_notifications(admin, new_browser, org, emulator, db):
+    account = connected_x(admin, org, emulator, db)
+    emulator.revoke_tokens(network="x")
+    with pytest.raises(AccountNeedsReconnect):
+        current_vault().refresh(account.id, connector_for("x"), current_vault().load(db.session, account))
+    page = admin.get("/").get_data(as_text=True)
+    assert 'class="badge alert">1<' in page
+    listing = admin.get("/notifications").get_data(as_text=True)
+    assert "needs to be reconnected" in listing and f"/admin/accounts/{account.id}" in listing
+    admin.post("/notifications/read")
+    assert 'badge alert' not in admin.get("/").get_data(as_text=True)
+    member = new_browser()
+    member.login("member@example.org")
+    assert "needs to be reconnected" not in member.get("/notifications").get_data(as_text=True)
+
+
+def test_a_401_refreshes_once_and_the_call_succeeds(admin, org, emulator, db):
+    account = connected_x(admin, org, emulator, db)
+    before = current_vault().load(db.session, account)
+    emulator.expire_tokens(network="x")  # the network expired the access token early; the refresh token lives
+    connector = connector_for("x")
+    result = current_vault().call_with_token(
+        account.id, connector,
+        lambda token: connector.publish(token, account.external_id, Draft(text="Results day"), idempotency_key="r1"))
+    assert result.external_id
+    assert current_vault().load(db.session, account).access_token != before.access_token
+    db.session.expire_all()
+    assert db.session.get(SocialAccount, account.id).status == AccountStatus.connected
+
+
+def test_a_401_after_refresh_holds_the_account(admin, org, emulator, db):
+    account = connected_x(admin, org, emulator, db)
+    connector = connector_for("x")
+    calls = []
+
+    def always_refused(token):
+        from platforms import PlatformError
+
+        calls.append(token.access_token)
+        raise PlatformError("auth", "Unauthorized", status=401)
+
+    with pytest.raises(AccountNeedsReconnect):
+        current_vault().call_with_token(account.id, connector, always_refused)
+    assert len(calls) == 2 and calls[0] != calls[1]  # once, then once more with the refreshed token
+    db.session.expire_all()
+    assert db.session.get(SocialAccount, account.id).status == AccountStatus.needs_reconnect
+
+
+def test_team_page_lists_the_accounts_granted_to_it(admin, new_browser, org, emulator, db):
+    connected_x(admin, org, emulator, db)
+    member = new_browser()
+    member.login("member@example.org")
+    assert "gatepost_uni" in member.get(f"/teams/{org['comms'].id}").get_data(as_text=True)
+    outsider = new_browser()
+    outsider.login("outsider@example.org")
+    assert "gatepost_uni" not in outsider.get(f"/teams/{org['computing'].id}").get_data(as_text=True)
