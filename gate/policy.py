@@ -88,7 +88,8 @@ class Policy:
         self.version = "sha256:" + hashlib.sha256(source_text.encode("utf-8")).hexdigest()[:16]
         self.name = data["policy"]["name"]
         self.clauses: dict[str, str] = dict(data["clauses"])
-        self.actions: dict[str, str] = dict(data["actions"])
+        self.actions: dict[str, str] = {category: "off" if action is False else action
+                                        for category, action in data["actions"].items()}
         self.max_text_chars = int(data.get("limits", {}).get("max_text_chars", 50_000))
         self.embargoes = tuple(
             Embargo(e["term"], _as_utc(e["lift"]), e.get("note", "")) for e in data["confidential"].get("embargoes", [])
@@ -175,6 +176,8 @@ def _check(node: yaml.Node, value, kind, path: str) -> None:
             _fail(node, path, f"expected a date like 2026-05-14 or 2026-05-14T09:00:00Z, got {value!r}")
         return
     if isinstance(kind, tuple) and kind[0] == "choice":
+        # Compare the text as written: YAML 1.1 would otherwise read a bare `off` as false.
+        value = node.value if isinstance(node, yaml.ScalarNode) else value
         if value not in kind[1]:
             _fail(node, path, f"expected one of {', '.join(kind[1])}, got {value!r}")
         return
