@@ -6,6 +6,13 @@ import re
 from ..inspection import ORIGINAL, WORDS, Inspection
 from . import Check
 
+# "his study was completely made up", "their figures are bogus": a claim of fabrication about someone's work.
+_FABRICATION = re.compile(
+    r"(?<![a-z])(?:was|were|is|are|has been|have been)\s+(?:(?:completely|totally|entirely|all|just|clearly|"
+    r"basically|utterly|obviously)\s+)?(?:made up|fabricated|faked|fake|bogus|fraudulent|plagiarised|plagiarized|"
+    r"a sham|a lie|lies|invented|doctored|rigged|copied)(?![a-z])(?!\s+of\b)")
+_FABRICATION_HINTS = ("made up", "fabricat", "fake", "bogus", "fraudulent", "plagiari", "sham", " lie", "invented",
+                      "doctored", "rigged", "copied")
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|them|him|it|its)(?![a-z])")
 
 
@@ -22,7 +29,10 @@ class DefamationCheck(Check):
     def run(self, inspection: Inspection) -> None:
         words = inspection.words
         targets = None
-        for match in self.allegations.finditer(words):
+        found = list(self.allegations.finditer(words))
+        if any(hint in words for hint in _FABRICATION_HINTS):
+            found += list(_FABRICATION.finditer(words))
+        for match in found:
             sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
             if self.hedges.search(words, sentence_start, sentence_end):
                 continue

@@ -22,7 +22,9 @@ FULL_NAME = re.compile(rf"{_NAME_START}[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)*(?:[
 ROLE_AND_NAME = re.compile(
     rf"(?:student|students|colleague|lecturer|tutor|alumna|alumnus|graduate|researcher|candidate|"
     rf"employee|member of staff|staff member|worker|porter|cleaner|manager|technician|intern|applicant|"
-    rf"friend|classmate|flatmate|housemate)\s+{_NAME_WORD}\b"
+    rf"friend|classmate|flatmate|housemate|rep|representative|officer|ambassador|president|assistant|coordinator|"
+    rf"librarian|chef|postgrad|undergrad|fresher|mentor|volunteer|coach|captain|nurse|doctor|director|head)\s+"
+    rf"{_NAME_WORD}\b"
 )
 HANDLE = re.compile(r"@(?<![\w.]@)[A-Za-z0-9_]{2,30}\b")
 ORGANISATION = re.compile(
