@@ -59,3 +59,22 @@ def send_email(to: str, subject: str, body: str) -> None:
     with job_context() as app:
         settings = app.extensions["gatepost.settings"]
         deliver(settings.smtp_url, settings.mail_from, to, subject, body)
+
+
+def publish_target(target_id: int) -> str:
+    """Publish one target when it is due (see scheduler.services.publishing)."""
+    from rq import get_current_job
+
+    from scheduler.services.publishing import publish_target as run
+
+    job = get_current_job()
+    with job_context():
+        return run(target_id, job.id if job else None)
+
+
+def reconcile() -> dict:
+    """The every-minute sweep (see scheduler.services.reconcile)."""
+    from scheduler.services.reconcile import reconcile as run
+
+    with job_context():
+        return run()

@@ -25,6 +25,7 @@ class PeriodicTask:
 
 
 PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
+    PeriodicTask("reconcile", 60, jobs.reconcile),
     PeriodicTask("purge_failed_logins", 600, jobs.purge_failed_logins),
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import redis
 from flask import current_app
@@ -56,18 +57,30 @@ def task_queue() -> TaskQueue:
     return current_app.extensions["gatepost.queue"]
 
 
-def enqueue_after_commit(session: Session, func, *args, **kwargs) -> None:
-    """Enqueue `func(*args, **kwargs)` once `session` commits; never if it rolls back."""
-    queue = task_queue().queue()
-    session.info.setdefault(_PENDING_KEY, []).append((queue, func, args, kwargs))
+def enqueue_after_commit(session: Session, func, *args, at: datetime | None = None, job_id: str | None = None,
+                         job_timeout: int | None = None, queue: Queue | None = None) -> None:
+    """Enqueue `func(*args)` (at an aware time, if given) once `session` commits; never if it rolls back."""
+    if at is not None and at.tzinfo is None:
+        raise ValueError("enqueue_after_commit needs an aware datetime")
+    queue = queue or task_queue().queue()
+    session.info.setdefault(_PENDING_KEY, []).append((queue, func, args, at, job_id, job_timeout))
+
+
+def send_job(queue: Queue, func, args, at: datetime | None = None, job_id: str | None = None,
+             job_timeout: int | None = None):
+    """Enqueue now, or at `at` if that is still in the future."""
+    options = {"job_id": job_id, "job_timeout": job_timeout}
+    if at is not None and at > datetime.now(timezone.utc):
+        return queue.enqueue_at(at, func, *args, **options)
+    return queue.enqueue(func, *args, **options)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending_jobs(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, [])
-    for queue, func, args, kwargs in pending:
+    for queue, func, args, at, job_id, job_timeout in pending:
         try:
-            job = queue.enqueue(func, *args, **kwargs)
+            job = send_job(queue, func, args, at, job_id, job_timeout)
             log.info("enqueued job %s (%s) after commit", job.id, getattr(func, "__name__", func))
         except redis.RedisError:
             # The row is committed; the reconciler finds due work in the

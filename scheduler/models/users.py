@@ -68,6 +68,9 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX), unique=True)
     time_zone: Mapped[str] = mapped_column(sa.String(TIME_ZONE_MAX), default="Europe/London", server_default="Europe/London")
+    # What happens to a post cleared after its time has passed: "expire" (tell
+    # the author; never publish an announcement late) or "publish_late".
+    late_approval_rule: Mapped[str] = mapped_column(sa.String(24), default="expire", server_default="expire")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     memberships: Mapped[list["Membership"]] = relationship(

@@ -224,6 +224,9 @@ def _reconnect(actor: User, account: SocialAccount, identity: ConnectedIdentity,
     account.connected_at = now_utc()
     db.session.flush()
     record_event(actor, "account.reconnected", "account", account.id, platform=account.platform)
+    from scheduler.services.posts import resume_held_targets
+
+    resume_held_targets(account)
 
 
 def _tell_alumni_relations(account: SocialAccount) -> None:
