@@ -39,7 +39,12 @@ class Engine:
         normalised = normalise(text, self.vocabulary)
         inspection = Inspection(post, context, self.policy.clauses, normalised)
         for check in self.checks:
-            check.run(inspection)
+            try:
+                check.run(inspection)
+            except Exception:  # a bug in one check must not wave the post through: fail closed
+                logger.exception("gate check %s failed (policy %s)", check.category, self.policy.version)
+                inspection.flags.append(Flag(check.category, "check_failed", self.policy.clauses[check.category], 0, 0,
+                                             "", "This check could not run on the post; review it by hand."))
         flags = _deduplicate(inspection.flags)
         decision = NEEDS_APPROVAL if flags else CLEAR
         return Verdict(decision, tuple(flags), self.policy.version)

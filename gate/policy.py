@@ -61,7 +61,7 @@ SCHEMA: dict = {
     },
     "offensive": {"profanity": TERMS, "sexual": TERMS, "name_like": TERMS, "allow_phrases": TERMS,
                   "adult_domains": TERMS},
-    "harassment": {"insults": TERMS, "threats": TERMS, "intensifiers": TERMS},
+    "harassment": {"insults": TERMS, "threats": TERMS, "intensifiers": TERMS, "hostile_address": TERMS},
     "discrimination": {"slurs": TERMS, "groups": TERMS, "stereotypes": TERMS,
                        "exclusion_attributes": TERMS, "recruitment_cues": TERMS, "exclusion_phrases": TERMS},
     "defamation": {"allegations": TERMS, "hedges": TERMS, "organisation_suffixes": TERMS},

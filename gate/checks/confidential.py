@@ -17,7 +17,13 @@ _CREDENTIAL = re.compile(
     r"keypad code|key code|lock code|alarm code|security code|wi-?fi (?:password|key|code)|login|log-in|username|"
     r"user name|meeting password|wifi|wi-?fi)(?:\s+for\s+[a-z0-9' ]{1,40}?)?\s*(?:is now|is|was|=|:|-|"
     r"has been changed to|has changed to|changed to|will be|are)\s*[\"'“‘]?"
-    r"(?P<value>[^\s\"'”’,;]{3,40}(?:\s*/\s*[^\s\"'”’,;]{3,40})?)")
+    r"(?P<value>[^\s\"'”’,;]{3,40}(?:\s*/\s*[^\s\"'”’,;]{3,40})?)"
+    # "password K3ntSocial!" — no "is" or colon, so the value must look like a secret itself.
+    r"|(?<![a-z0-9])(?:password|passcode|pin|door code|access code)\s+(?P<bare>(?=[^\s]*[0-9!@#$%^&*])[^\s\"',;]{4,40})")
+# "cut the Arts faculty budget by 30%": a decision about money or jobs before it is announced.
+_CUTS = re.compile(r"(?<![a-z])(?:cut|cutting|cuts|slash|slashing|reduce|reducing|halve|halving|freeze|freezing)\s+"
+                   r"(?:the\s+|our\s+|its\s+)?(?:[a-z&'\-]+\s+){0,3}(?:budget|budgets|funding|posts|jobs|staff|"
+                   r"staffing|places|intake|salaries|pay|pensions|courses|programmes|departments?|faculty)(?![a-z])")
 _LOOKS_SECRET = re.compile(r"[0-9!@#$%^&*_+=?]")
 # Secret-key patterns only run on text with a long unbroken run of key-like characters.
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}|-----BEGIN")
@@ -69,6 +75,12 @@ class ConfidentialCheck(Check):
             inspection.flag(self.category, "code_name", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d is an internal code name for unannounced work.")
         self._unreleased(inspection, words)
+        cuts = _CUTS.finditer(words) if ("cut" in words or "slash" in words or "reduc" in words
+                                         or "halv" in words or "freez" in words) else ()
+        for match in cuts:
+            inspection.flag(self.category, "restructuring", WORDS, *match.span(),
+                            f"\u201c{match.group()}\u201d announces cuts that are announced through official "
+                            "channels first.")
         for match in self.restructuring.finditer(words):
             inspection.flag(self.category, "restructuring", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d concerns restructuring or job changes, which are announced "
@@ -100,9 +112,10 @@ class ConfidentialCheck(Check):
         folded = inspection.folded
         matches = (_CREDENTIAL.match(folded, start) for start in cue_starts)
         for match in (m for m in matches if m):
-            value_start, value_end = inspection.to_original(FOLDED, *match.span("value"))
+            group = "value" if match.group("value") else "bare"
+            value_start, value_end = inspection.to_original(FOLDED, *match.span(group))
             written = inspection.original[value_start:value_end]
-            quoted = inspection.folded[match.start("value") - 1] in "\"'“‘"
+            quoted = inspection.folded[match.start(group) - 1] in "\"'“‘"
             mixed_case = written != written.lower() and written != written.upper() and not written.istitle()
             if not (_LOOKS_SECRET.search(written) or quoted or mixed_case):
                 continue

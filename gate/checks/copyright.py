@@ -18,6 +18,15 @@ _ADVICE = re.compile(r"(?<![a-z])(?:(?:don't|do not|never|please don't|please do
 _WORK = (r"(?:photo|image|picture|pic|photograph|graphic|infographic|illustration|video|clip|article|text|chart|map|"
          r"logo|meme|artwork|art|drawing|design|cartoon|gif|footage|shot|poem|song|track|story|thread|post|"
          r"review|recipe|cover|diagram|figure)s?")
+# "the entire new Radiohead album ... link below", "full scanned copy of the Oxford Handbook, free":
+# a whole third-party work handed out. Needs a sign of distribution in the same sentence.
+_WHOLE_WORK = re.compile(
+    r"(?<![a-z])(?:full|entire|whole|complete|every)\s+(?:[a-z0-9'&\-]+\s+){0,4}?(?:album|albums|film|films|movie|"
+    r"movies|book|books|textbook|textbooks|handbook|novel|chapter|chapters|episode|episodes|season|series|audiobook|"
+    r"audiobooks|match|matches|game|concert|documentary|lyrics|discography|magazine|score|soundtrack)(?![a-z])")
+_DISTRIBUTION = re.compile(r"(?<![a-z])(?:free|for free|stream|streaming|download|downloads|scanned|pdf|torrent|"
+                           r"link below|link in bio|links? in (?:the )?comments|listen to|dm us|dm me|shared drive|"
+                           r"uploaded|uploading|upload|here's|here is|watch)(?![a-z])")
 _TAKING_VERBS = frozenset("lifted pinched nicked stole stolen borrowed grabbed took taken copied ripped screenshotted "
                           "screengrabbed saved pulled swiped yoinked found".split())
 # "We lifted this photo from...", "Found this meme on Pinterest": someone else's work, taken.
@@ -52,6 +61,13 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
                                 "permission.")
+            for match in _WHOLE_WORK.finditer(words):
+                sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+                if _DISTRIBUTION.search(words, sentence_start, sentence_end) and not _ADVICE.search(
+                        words, sentence_start, sentence_end):
+                    inspection.flag(self.category, "whole_work_shared", WORDS, *match.span(),
+                                    f"Shares \u201c{match.group()}\u201d, a whole copyrighted work, without a "
+                                    "licence.")
             taken = _TAKEN_FROM.finditer(words) if not _TAKING_VERBS.isdisjoint(tokens_of(words)) else ()
             for match in taken:
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),

@@ -12,7 +12,7 @@ _CRITICAL_FRAMING = re.compile(
     r"bias\w*|prejudice\w*|assumption\w*|so[- ]called|wrongly|untrue|false that|not true|isn't true|"
     r"it's not true)(?![a-z])")
 _EXCLUDING_BEFORE = re.compile(
-    r"(?:\bonly|\bpreferably|\bideally|\bmust be|\bshould be|\bno|\bnot suitable for|\bunsuitable for|"
+    r"(?:\bonly|\bpreferably|\bideally|\bmust be|\bshould be|\bno|\bnot suitable for|\bunsuitable for|\bafter|\bwant|"
     r"\bwould suit|\bsuits|\bsuit|\bprefer(?:ably|red|ence for)?|\blooking for|\bseeking|\bwanted:?|\bwe want|"
     r"\bwe need|\bexclusively for|\breserved for|\brestricted to)\s+(?:(?:a|an|the|some|candidates?|applicants?|"
     r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}(?:\S+\s+){0,3}$"

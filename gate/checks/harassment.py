@@ -23,6 +23,7 @@ _AT_READER = re.compile(
     rf"must be|really are)\s+)?(?:{_FILLER}\s+){{0,3}}"
     rf"|(?<![a-z0-9'])your\s+[a-z']+\s+(?:is|was|are|were)\s+(?:{_FILLER}\s+){{0,2}}"
     rf"|(?<![a-z0-9'])(?:if you weren't|if you were less|if you were not)\s+(?:{_FILLER}\s+){{0,2}})$")
+_ADDRESSED = re.compile(r"(?<![a-z0-9'])(?:you|u|ur|your|you're|youre|you'd|you'll|yourself)(?![a-z0-9'])")
 _NEGATED = re.compile(r"(?<![a-z])(?:not|never|no longer|aren't|isn't|wasn't|weren't)\s+(?:(?:a|an|so|that|at all)\s+)?$")
 _CONDITIONAL = re.compile(r"(?<![a-z])if you\s+\S+\s*$|if you weren't\s+\S*\s*$")
 _COPULA_BEFORE = re.compile(rf"(?:\bis|\bare|'s|\bwas|\bwere|\bbeing|,|:|-)\s+(?:{_FILLER}\s+|nothing but\s+|one\s+)*$")
@@ -47,6 +48,7 @@ class HarassmentCheck(Check):
         super().__init__(policy)
         self.insults = self.lexicon("insults")
         self.threats = self.lexicon("threats")
+        self.hostile_address = self.lexicon("hostile_address")
 
     def evasion_lexicons(self):
         return [self.insults]
@@ -86,6 +88,13 @@ class HarassmentCheck(Check):
         for match in appearance:
             inspection.flag(self.category, "mocking_appearance", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d mocks how someone looks; that is bullying.")
+        for match in self.hostile_address.finditer(words):
+            sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+            o_start, o_end = inspection.to_original(WORDS, sentence_start, sentence_end)
+            if _ADDRESSED.search(words, sentence_start, sentence_end) or HANDLE.search(inspection.original[o_start:o_end]):
+                inspection.flag(self.category, "mockery_of_person", WORDS, *match.span(),
+                                f"\u201c{match.group()}\u201d mocks the person addressed; ridiculing someone from an "
+                                "official account is bullying.")
         for match in self.threats.finditer(words):
             inspection.flag(self.category, "threat_or_intimidation", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d reads as a threat, intimidation or a call to pile on "

@@ -28,7 +28,7 @@ ROLE_AND_NAME = re.compile(
 )
 HANDLE = re.compile(r"@(?<![\w.]@)[A-Za-z0-9_]{2,30}\b")
 ORGANISATION = re.compile(
-    rf"\b(?:{_NAME_WORD}\s+){{1,3}}(?:Ltd|Limited|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
+    rf"\b(?:(?:{_NAME_WORD}|&)\s+){{1,3}}(?:Ltd|Limited|Co|Solicitors|Accountants|Architects|Cleaning|Lawyers|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
     rf"Company|Corporation|Corp|Press|Publishing|Foundation|Partners|Associates|Consulting|Services|Agency|"
     rf"Homes|Lettings|Properties|Estates|Cabs|Taxis|Catering|Printing|Security|Media|News|Gazette|Times|Post|"
     rf"Recruitment|Hotel|Hotels|Bank|Energy|Motors|Travel|Coaches|Buses|Builders|Construction|Holdings|Labs|"
@@ -60,7 +60,7 @@ vice chancellor professor doctor dean head director chair officer manager
 """.split())
 
 
-def _plausible(match_text: str) -> bool:
+def plausible_name(match_text: str) -> bool:
     """A first name is never one of the capitalised words that start sentences or name places."""
     first = match_text.split(None, 1)[0].rstrip(".")
     return first.lower().strip("'’") not in _NOT_NAMES
@@ -72,7 +72,7 @@ def named_people(text: str) -> list[tuple[int, int]]:
     for pattern in (TITLED_NAME, ROLE_AND_NAME, HANDLE):
         spans.extend(m.span() for m in pattern.finditer(text))
     for match in FULL_NAME.finditer(text):
-        if _plausible(match.group()):
+        if plausible_name(match.group()):
             spans.append(match.span())
     spans.sort()
     return spans

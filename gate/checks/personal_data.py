@@ -15,7 +15,7 @@ from ..lexicon import Lexicon
 from ..media.faces import FaceSettings, UnreadableImage, count_faces
 from ..model import CONSENT
 from . import Check
-from .people import named_people
+from .people import named_people, plausible_name
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,13 @@ _LABELLED_NI_NUMBER = re.compile(r"(?<![a-z])(?:ni|national insurance)(?: number
 # "got 38% in his dissertation": a mark attached to a person.
 _PERSONAL_MARK = re.compile(r"(?<![a-z])(?:got|scored|received|was given|only got|achieved|averaged)\s+(?:a\s+)?"
                             r"\d{1,3}\s?%\s+(?:in|on|for)\s+(?:his|her|their)(?![a-z])")
+# "Max Turner's tuition fee account", "Sara's visa": a possessive names whose private matter it is.
+_POSSESSED_DETAIL = re.compile(
+    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?['’]s\s+(?:[a-z]+\s+){0,2}?(?:visa|salary|pay|debts?|diagnosis|illness|condition|"
+    r"medical|grades?|marks?|transcript|fee account|account|arrears|pregnancy|health|disciplinary|arrest|sick|"
+    r"operation|surgery|treatment|therapy|medication|benefits|loan|overdraft|immigration|asylum)(?![a-z])")
+_ORGANISATION_WORDS = frozenset("centre center office union library school college department service services team "
+                                "council hospital trust society club group network university faculty unit hub".split())
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
 _STREET_ADDRESS = re.compile(
     r"(?<![a-z0-9£$.,])(?:flat \d+[a-z]?,? )?\d{1,4}[a-z]?,? (?:[a-z']+ ){1,3}(?:road|rd|street|st|lane|ln|avenue|"
@@ -231,6 +238,13 @@ class PersonalDataCheck(Check):
         found = [(kind, match) for kind, lexicon in self.details.items() for match in lexicon.finditer(words)]
         if "%" in words:
             found += [("grades", match) for match in _PERSONAL_MARK.finditer(words)]
+        if "'s" in inspection.original or "’s" in inspection.original:
+            for match in _POSSESSED_DETAIL.finditer(inspection.original):
+                owner = re.split(r"['’]", match.group())[0]
+                if plausible_name(owner) and owner.split()[-1].lower() not in _ORGANISATION_WORDS:
+                    inspection.flag(self.category, "private_matters", ORIGINAL, *match.span(),
+                                    f"Refers to \u201c{match.group()}\u201d, a named person's private matter; that "
+                                    "needs their permission.")
         for kind, match in found:
             if people is None:
                 people = inspection.people

@@ -7,7 +7,7 @@ from ..inspection import WORDS, Inspection
 from ..lexicon import Lexicon
 from . import Check
 
-_ENDORSE_GAP = r"(?:\s+(?:for|the|a|an|your|our|local))*\s+"
+_ENDORSE_GAP = r"(?:\s+(?:the|a|an|your|our|local))*\s+"
 
 
 class ReputationCheck(Check):
