@@ -19,7 +19,8 @@ def job_context():
     not be shared, so the child drops the parent's pool (without closing it).
     """
     global _pool_pid
-    if has_app_context():
+    own_context = not has_app_context()
+    if not own_context:  # run in-process (tests, SimpleWorker inside a request/CLI)
         app = current_app._get_current_object()
         ctx = contextlib.nullcontext()
     else:
@@ -40,7 +41,8 @@ def job_context():
             db.session.rollback()
             raise
         finally:
-            db.session.remove()
+            if own_context:
+                db.session.remove()
 
 
 def purge_failed_logins() -> int:

@@ -373,3 +373,34 @@ def approve_post(manager: User, post: Post, content_hash: str, note: str | None 
     record_event(manager, "post.approved", "post", post.id, content_hash=content_hash, note=note or "")
     schedule_cleared_post(manager, post, reason="approved")
     return approval
+
+
+def mark_target_published(actor: User, target: PostTarget, url: str | None = None) -> PostTarget:
+    """A person checked the account: the unconfirmed post is there."""
+    from scheduler.services.lifecycle import complete_if_done
+
+    if target.state != TargetState.unconfirmed:
+        raise Conflict("Only a post whose outcome is unknown can be marked as published.")
+    link = _clean_link(url)
+    target.external_url = link or target.external_url
+    target.published_at = now_utc()
+    target.last_error = None
+    move_target(db.session, target, TargetState.published, actor, confirmed_by_person=True)
+    complete_if_done(db.session, target.post)
+    return target
+
+
+def retry_target(actor: User, target: PostTarget) -> PostTarget:
+    """A person decided to send again (after checking an unconfirmed one is not there, or after a failure)."""
+    if target.state not in (TargetState.unconfirmed, TargetState.failed):
+        raise Conflict("Only a failed post, or one whose outcome is unknown, can be retried.")
+    post = target.post
+    if target.account.status != AccountStatus.connected:
+        raise Conflict(f"{target.account.name} needs to be reconnected by an admin first.")
+    if post.state == PostState.completed:
+        move_post(db.session, post, PostState.scheduled, actor, why="a target is retried")
+    target.due_at = now_utc()
+    target.attempts = 0
+    move_target(db.session, target, TargetState.scheduled, actor, retried_by_person=True)
+    enqueue_target(target)
+    return target

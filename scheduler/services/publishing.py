@@ -67,7 +67,8 @@ def publish_target(target_id: int, job_id: str | None = None) -> str:
     db.session.flush()
     from scheduler.services.audit import record_event
 
-    record_event(None, "target.claimed", "post_target", target.id, claim_id=claim_id, job_id=job_id,
+    # The claim was one UPDATE (no ORM transition); its audit event is written here.
+    record_event(None, "target.publishing", "post_target", target.id, claim_id=claim_id, job_id=job_id,
                  attempt=target.attempts)
 
     # Invariant 2, checked here and not taken from the state column.
