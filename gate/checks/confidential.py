@@ -9,7 +9,8 @@ from . import Check
 
 # "DRAFT", "[draft]", "Draft:", "draft figures" — a document state, not "draft your CV".
 _DRAFT = re.compile(r"(?<![a-z])draft(?:\s*(?::|-|\)|\]|v\d)|\s+(?:figures|numbers|results|budget|minutes|report|"
-                    r"league table|rankings?|press release|announcement|strategy|statement|copy|version|paper|plan|"
+                    r"league table|rankings?|press release|announcement|strategy|statement|copy|version|paper|plan|decision|"
+                    r"outcome|findings|judgement|ratings?|"
                     r"proposals?|accounts|agenda)(?![a-z]))")
 _DRAFT_UPPER = re.compile(r"\bDRAFT\b")
 _CREDENTIAL = re.compile(

@@ -12,17 +12,21 @@ _CRITICAL_FRAMING = re.compile(
     r"bias\w*|prejudice\w*|assumption\w*|so[- ]called|wrongly|untrue|false that|not true|isn't true|"
     r"it's not true)(?![a-z])")
 _EXCLUDING_BEFORE = re.compile(
-    r"(?:\bonly|\bpreferably|\bideally|\bmust be|\bshould be|\bno|\bnot suitable for|\bunsuitable for|\bafter|\bwant|"
+    r"(?:\bonly|\bpreferably|\bideally|\bmust be|\bshould be|\bneeds to be|\bneed to be|\bhas to be|\bhave to be|\bno|\bnot suitable for|\bunsuitable for|\bafter|\bwant|"
     r"\bwould suit|\bsuits|\bsuit|\bprefer(?:ably|red|ence for)?|\blooking for|\bseeking|\bwanted:?|\bwe want|"
     r"\bwe need|\bexclusively for|\breserved for|\brestricted to)\s+(?:(?:a|an|the|some|candidates?|applicants?|"
     r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}(?:\S+\s+){0,3}$"
     r"|(?:\bideal for|\bperfect for|\bideally suited to|\bbest suited to)\s+(?:a|an|the)?\s*$")
+# "leave the robotics club to the boys": an activity reserved for one sex.
+_LEAVE_IT_TO = re.compile(r"(?<![a-z])leave\s+(?:[a-z']+\s+){0,4}to\s+the\s+(?:boys|men|lads|girls|women|ladies)(?![a-z])")
 _EXCLUDING_AFTER = re.compile(r"^\s*(?:(?:applicants?|candidates?|staff|students?|workers?|people|men|women|"
                               r"only)\s+)?(?:only|preferred|need not apply|needn't apply|need apply|wanted|please)\b")
 # "aged 21-25", "under 30", "between 18 and 25" in a job advert.
-_AGE_LIMIT = re.compile(r"(?<![a-z])(?:aged|age|ages|between|under|below|no older than|not over|maximum age|max age)"
+_AGE_LIMIT = re.compile(r"(?<![a-z])(?:aged|age|ages|between|under|below|no older than|not over|maximum age|max age|"
+                        r"no one over|no-one over|nobody over|no over|over)"
                         r"\s+(?:of\s+)?\d{2}(?:\s*(?:-|to|and)\s*\d{2})?(?![0-9])")
-_AGE_CONDITION = re.compile(r"(?<![a-z])(?:must be|should be|candidates|applicants|you must|you should|only|ideally)"
+_AGE_CONDITION = re.compile(r"(?<![a-z])(?:must be|should be|candidates|applicants|you must|you should|only|ideally|"
+                            r"please|sorry|but)"
                             r"(?:\s+\S+){0,3}\s*$")
 
 
@@ -51,6 +55,9 @@ class DiscriminationCheck(Check):
         for match in self.exclusion_phrases.finditer(words):
             inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d excludes people on a protected characteristic.")
+        for match in _LEAVE_IT_TO.finditer(words) if "leave" in words else ():
+            inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
+                            f"\u201c{match.group()}\u201d tells one sex to stay out of an activity.")
         self._stereotypes(inspection)
         self._exclusions(inspection)
 

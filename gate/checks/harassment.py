@@ -24,6 +24,10 @@ _AT_READER = re.compile(
     rf"|(?<![a-z0-9'])your\s+[a-z']+\s+(?:is|was|are|were)\s+(?:{_FILLER}\s+){{0,2}}"
     rf"|(?<![a-z0-9'])(?:if you weren't|if you were less|if you were not)\s+(?:{_FILLER}\s+){{0,2}})$")
 _ADDRESSED = re.compile(r"(?<![a-z0-9'])(?:you|u|ur|your|you're|youre|you'd|you'll|yourself)(?![a-z0-9'])")
+# "Dear student who keeps emailing us", "To the idiot who parked": an unnamed but specific person.
+_DESCRIBED_ADDRESSEE = re.compile(r"(?<![a-z])(?:dear|to the|to that|hey|oi)\s+(?:[a-z]+\s+){0,2}?(?:person|student|guy|"
+                                  r"girl|bloke|lad|man|woman|lecturer|user|reviewer|driver|parent|fresher|idiot|genius|"
+                                  r"muppet|clown|customer|applicant|someone|whoever)s?\s+(?:who|that|in|at|on)(?![a-z])")
 _NEGATED = re.compile(r"(?<![a-z])(?:not|never|no longer|aren't|isn't|wasn't|weren't)\s+(?:(?:a|an|so|that|at all)\s+)?$")
 _CONDITIONAL = re.compile(r"(?<![a-z])if you\s+\S+\s*$|if you weren't\s+\S*\s*$")
 _COPULA_BEFORE = re.compile(rf"(?:\bis|\bare|'s|\bwas|\bwere|\bbeing|,|:|-)\s+(?:{_FILLER}\s+|nothing but\s+|one\s+)*$")
@@ -90,8 +94,12 @@ class HarassmentCheck(Check):
                             f"\u201c{match.group()}\u201d mocks how someone looks; that is bullying.")
         for match in self.hostile_address.finditer(words):
             sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
-            o_start, o_end = inspection.to_original(WORDS, sentence_start, sentence_end)
-            if _ADDRESSED.search(words, sentence_start, sentence_end) or HANDLE.search(inspection.original[o_start:o_end]):
+            # The person may be named in the sentence before: "Thanks, @karen. Maybe try reading it."
+            previous_start, _ = inspection.sentence(WORDS, max(0, sentence_start - 2))
+            o_start, o_end = inspection.to_original(WORDS, previous_start, sentence_end)
+            if (_ADDRESSED.search(words, sentence_start, sentence_end)
+                    or _DESCRIBED_ADDRESSEE.search(words, previous_start, sentence_end)
+                    or HANDLE.search(inspection.original[o_start:o_end])):
                 inspection.flag(self.category, "mockery_of_person", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d mocks the person addressed; ridiculing someone from an "
                                 "official account is bullying.")

@@ -20,10 +20,11 @@ TITLED_NAME = re.compile(
 )
 FULL_NAME = re.compile(rf"{_NAME_START}[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)*(?:[-'’][{_UPPER}]?[{_LOWER}]+)?(?:\s+(?:[{_UPPER}]\.\s+)?{_NAME_WORD}){{1,2}}\b")
 ROLE_AND_NAME = re.compile(
-    rf"(?:student|students|colleague|lecturer|tutor|alumna|alumnus|graduate|researcher|candidate|"
+    rf"(?i:student|students|colleague|lecturer|tutor|alumna|alumnus|graduate|researcher|candidate|"
     rf"employee|member of staff|staff member|worker|porter|cleaner|manager|technician|intern|applicant|"
     rf"friend|classmate|flatmate|housemate|rep|representative|officer|ambassador|president|assistant|coordinator|"
-    rf"librarian|chef|postgrad|undergrad|fresher|mentor|volunteer|coach|captain|nurse|doctor|director|head)\s+"
+    rf"librarian|chef|postgrad|undergrad|fresher|mentor|volunteer|coach|captain|nurse|doctor|director|head|"
+    rf"back to|welcome|thanks to|thank you to|congratulations to|congrats to)\s+"
     rf"{_NAME_WORD}\b"
 )
 HANDLE = re.compile(r"@(?<![\w.]@)[A-Za-z0-9_]{2,30}\b")
@@ -57,6 +58,7 @@ graduation freshers clearing research news team staff award awards prize festiva
 lecture talk event events summer winter spring autumn christmas easter diwali eid ramadan
 gulbenkian templeman marlowe sports building room
 vice chancellor professor doctor dean head director chair officer manager
+men women children kids students people girls boys staff parents families mums dads ladies gentlemen everyone
 """.split())
 
 
@@ -64,6 +66,20 @@ def plausible_name(match_text: str) -> bool:
     """A first name is never one of the capitalised words that start sentences or name places."""
     first = match_text.split(None, 1)[0].rstrip(".")
     return first.lower().strip("'’") not in _NOT_NAMES
+
+
+# Last words of capitalised phrases that name offices, schemes and places rather than people.
+_NOT_SURNAMES = _NOT_NAMES | frozenset("""
+year years office route health aid aiders first foundation graduate home results union services support network
+council government committee board fund society club group association trust centre center hall house court
+square street road lane bridge gate green hill park garden gardens college week month day scheme award awards
+prize fellowship programme program project service team forum alliance institute school department faculty
+""".split())
+
+
+def is_person_reference(text: str) -> bool:
+    """Stricter than `named_people`: the last word must not be an office, scheme or place word."""
+    return text.startswith("@") or text.split()[-1].lower().strip("'’.,") not in _NOT_SURNAMES
 
 
 def named_people(text: str) -> list[tuple[int, int]]:

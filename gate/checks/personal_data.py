@@ -15,7 +15,7 @@ from ..lexicon import Lexicon
 from ..media.faces import FaceSettings, UnreadableImage, count_faces
 from ..model import CONSENT
 from . import Check
-from .people import named_people, plausible_name
+from .people import is_person_reference, named_people, plausible_name
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,15 @@ _POSSESSED_DETAIL = re.compile(
     r"operation|surgery|treatment|therapy|medication|benefits|loan|overdraft|immigration|asylum)(?![a-z])")
 _ORGANISATION_WORDS = frozenset("centre center office union library school college department service services team "
                                 "council hospital trust society club group network university faculty unit hub".split())
+# Research, teaching, services and campaigns: a topic word there is not about the named person.
+_PROFESSIONAL_FRAMING = re.compile(
+    r"(?<![a-z])(?:research\w*|study|studies|studying|expert|specialist|professor of|lecturer in|talk|lecture|"
+    r"seminar|webinar|book|award\w*|prize|grant|fellowship|explains|discusses|comments|awareness|campaign\w*|"
+    r"fundrais\w*|charity|clinic|service|services|support|team|advice|adviser|advisers|workshop|course|module|"
+    r"degree|programme|scholarship|treatments|patients|trial|vaccine|cure|drug|therapy for|policy|report|"
+    r"appointed|welcomes|joins|graduated|won|wins|celebrat\w*|congratulat\w*|well done|proud)(?![a-z])")
+_DIGIT = re.compile(r"\d")
+_PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])")
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
 _STREET_ADDRESS = re.compile(
     r"(?<![a-z0-9£$.,])(?:flat \d+[a-z]?,? )?\d{1,4}[a-z]?,? (?:[a-z']+ ){1,3}(?:road|rd|street|st|lane|ln|avenue|"
@@ -115,6 +124,8 @@ class PersonalDataCheck(Check):
                             for p in self.settings.get("id_patterns") or ()]
         self.details = {kind: self.lexicon(kind, self.settings.get("sensitive_details") or {})
                         for kind in (self.settings.get("sensitive_details") or {})}
+        self.topics = {kind: self.lexicon(kind, self.settings.get("sensitive_topics") or {})
+                       for kind in (self.settings.get("sensitive_topics") or {})}
         self.people_words = self.lexicon("people_in_alt_text")
         faces = self.settings.get("faces") or {}
         self.faces_enabled = bool(faces.get("enabled", True))
@@ -213,15 +224,21 @@ class PersonalDataCheck(Check):
 
     def _addresses(self, inspection: Inspection) -> None:
         folded = inspection.folded
-        if not self.residence.could_match(folded):
-            return  # only an address near a sign of residence is flagged
+        if not _DIGIT.search(folded):
+            return  # every address pattern needs a house number or a postcode digit
         found = [m.span() for m in _POSTCODE.finditer(folded)
                  if m.group().replace(" ", "") not in self.public_postcodes]
         found += [m.span() for m in _STREET_ADDRESS.finditer(folded)]
         found += [m.span() for m in _FLAT.finditer(folded)]
+        people = None
         for start, end in sorted(found):
             if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
-                continue  # a venue or office address, not where someone lives
+                # A venue or office address is fine; an address right after a person's name is theirs.
+                if people is None:
+                    people = [inspection.to_original(ORIGINAL, *p) for p in inspection.people]
+                o_start, _ = inspection.to_original(FOLDED, start, end)
+                if not any(0 <= o_start - p_end <= 25 for _, p_end in people):
+                    continue
             inspection.flag(self.category, "home_address", FOLDED, start, end,
                             "Gives what looks like someone's home address or postcode.")
 
@@ -234,37 +251,47 @@ class PersonalDataCheck(Check):
 
     def _sensitive_details(self, inspection: Inspection) -> None:
         words = inspection.words
-        people = None
-        found = [(kind, match) for kind, lexicon in self.details.items() for match in lexicon.finditer(words)]
+        events = [(kind, match) for kind, lexicon in self.details.items() for match in lexicon.finditer(words)]
         if "%" in words:
-            found += [("grades", match) for match in _PERSONAL_MARK.finditer(words)]
-        if "'s" in inspection.original or "’s" in inspection.original:
-            for match in _POSSESSED_DETAIL.finditer(inspection.original):
-                owner = re.split(r"['’]", match.group())[0]
-                if plausible_name(owner) and owner.split()[-1].lower() not in _ORGANISATION_WORDS:
-                    inspection.flag(self.category, "private_matters", ORIGINAL, *match.span(),
-                                    f"Refers to \u201c{match.group()}\u201d, a named person's private matter; that "
-                                    "needs their permission.")
-        for kind, match in found:
-            if people is None:
-                people = inspection.people
+            events += [("grades", match) for match in _PERSONAL_MARK.finditer(words)]
+        topics = []
+        for kind, lexicon in self.topics.items():
+            for match in lexicon.finditer(words):
+                sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
+                if not _PROFESSIONAL_FRAMING.search(words, sentence_start, sentence_end):
+                    topics.append((kind, match))
+        self._possessed_details(inspection)
+        if events:
+            self._link_to_people(inspection, events, inspection.people)
+        if topics:
+            # A bare topic word needs a clearer person than "Foundation Year" or "Home Office".
+            likely = [p for p in inspection.people if is_person_reference(inspection.original[p[0]:p[1]])]
+            self._link_to_people(inspection, topics, likely)
+
+    def _possessed_details(self, inspection: Inspection) -> None:
+        original = inspection.original
+        if "'s" not in original and "’s" not in original:
+            return
+        for match in _POSSESSED_DETAIL.finditer(original):
+            owner = re.split(r"['’]", match.group())[0]
+            if plausible_name(owner) and owner.split()[-1].lower() not in _ORGANISATION_WORDS:
+                inspection.flag(self.category, "private_matters", ORIGINAL, *match.span(),
+                                f"Refers to \u201c{match.group()}\u201d, a named person's private matter; that "
+                                "needs their permission.")
+
+    def _link_to_people(self, inspection: Inspection, hits: list, people: list[tuple[int, int]]) -> None:
+        """Flag each detail said of a person named in its sentence (or, via a pronoun, the one before)."""
+        for kind, match in hits:
             start, end = inspection.to_original(WORDS, *match.span())
             sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
-            person = None
-            for span in people:
-                if sentence_start <= span[0] and span[1] <= sentence_end:
-                    person = span
-                    break
-            if person is None:
+            person = next((p for p in people if sentence_start <= p[0] and p[1] <= sentence_end), None)
+            if person is None and _PRONOUN.search(inspection.original[sentence_start:sentence_end].lower()):
                 previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))
-                if re.search(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])",
-                             inspection.original[sentence_start:sentence_end].lower()):
-                    person = next((p for p in people if previous_start <= p[0] < sentence_start), None)
+                person = next((p for p in people if previous_start <= p[0] < sentence_start), None)
             if person is None:
                 continue
             who = inspection.original[person[0]:person[1]]
-            inspection.flag(self.category, f"{kind}_details", ORIGINAL, min(person[0], start),
-                            max(person[1], end),
+            inspection.flag(self.category, f"{kind}_details", ORIGINAL, min(person[0], start), max(person[1], end),
                             f"Links {who} to {kind} details (\u201c{match.group()}\u201d); that needs their "
                             "permission.")
 
