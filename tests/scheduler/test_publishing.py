@@ -392,3 +392,20 @@ def test_a_person_retries_a_failed_target(org, db, emulator):
     run_jobs()
     assert reload(db, post.targets[0]).state == TargetState.published
     assert len(publications(emulator)) == 1
+
+
+def test_content_the_network_rejects_fails_with_its_message(org, db, emulator, monkeypatch):
+    from platforms import PlatformError
+    from platforms.x import XPlatform
+
+    def refuse(self, token, external_id, draft, *, idempotency_key):
+        raise PlatformError("invalid", "Your Tweet text is invalid: it contains a banned link", status=400)
+
+    monkeypatch.setattr(XPlatform, "publish", refuse)
+    post = new_post(org)
+    db.session.commit()
+    run_jobs()
+    target = reload(db, post.targets[0])
+    assert target.state == TargetState.failed
+    assert target.last_error == "The network refused the post: Your Tweet text is invalid: it contains a banned link"
+    assert target.attempts == 1  # never retried
