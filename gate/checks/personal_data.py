@@ -49,7 +49,7 @@ _PROFESSIONAL_FRAMING = re.compile(
     r"fundrais\w*|charity|clinic|service|services|support|team|advice|adviser|advisers|workshop|course|module|"
     r"degree|programme|scholarship|treatments|patients|trial|vaccine|cure|drug|therapy for|policy|report|"
     r"appointed|welcomes|joins|graduated|won|wins|celebrat\w*|congratulat\w*|well done|proud)(?![a-z])")
-_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])")
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
 _STREET_ADDRESS = re.compile(
@@ -216,20 +216,28 @@ class PersonalDataCheck(Check):
             inspection.flag(self.category, "national_insurance_number", FOLDED, start, end,
                             "Contains a National Insurance number.")
         for name, pattern, cues in self.id_patterns:
-            if cues and not cues.could_match(inspection.folded):
-                continue
-            for match in pattern.finditer(inspection.folded):
+            if cues:  # look only just after each cue word ("student number 2190...")
+                matches = (pattern.search(folded, max(0, hit.start() - 12), hit.end() + 40)
+                           for hit in cues.finditer(folded))
+                matches = sorted({m.span(): m for m in matches if m}.values(), key=lambda m: m.start())
+            else:
+                matches = pattern.finditer(folded)
+            for match in matches:
                 inspection.flag(self.category, "id_number", FOLDED, *match.span(),
                                 f"Contains a {name}, which identifies an individual.")
 
     def _addresses(self, inspection: Inspection) -> None:
         folded = inspection.folded
-        if not _DIGIT.search(folded):
-            return  # every address pattern needs a house number or a postcode digit
-        found = [m.span() for m in _POSTCODE.finditer(folded)
-                 if m.group().replace(" ", "") not in self.public_postcodes]
-        found += [m.span() for m in _STREET_ADDRESS.finditer(folded)]
-        found += [m.span() for m in _FLAT.finditer(folded)]
+        found = set()
+        # Every address pattern has a digit (house number, flat number, postcode): look only there.
+        for digits in _DIGIT_RUN.finditer(folded):
+            if digits.end() - digits.start() > 4:
+                continue  # years, phone numbers and prices are not house numbers or postcodes
+            start, end = max(0, digits.start() - 12), min(len(folded), digits.end() + 50)
+            found.update(m.span() for m in _POSTCODE.finditer(folded, start, end)
+                         if m.group().replace(" ", "") not in self.public_postcodes)
+            found.update(m.span() for m in _STREET_ADDRESS.finditer(folded, max(0, digits.start() - 1), end))
+            found.update(m.span() for m in _FLAT.finditer(folded, start, end))
         people = None
         for start, end in sorted(found):
             if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
