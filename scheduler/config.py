@@ -54,6 +54,17 @@ def _read_secret_file(instance_path: Path, name: str) -> str | None:
     return None
 
 
+def _required_secret(environ, env: str, instance_path: Path, variable: str, file_name: str, advice: str) -> str:
+    """A secret from the environment; in development also from the file `make run` generated."""
+    value = environ.get(variable, "").strip()
+    if not value and env == "development":
+        value = _read_secret_file(instance_path, file_name) or ""
+    if not value:
+        raise ConfigError(f"{variable} is not set. {advice}"
+                          + (" (in development, `make run` generates one into instance/)" if env != "production" else ""))
+    return value
+
+
 def _positive_int(environ, name: str, default: int) -> int:
     raw = environ.get(name)
     if raw in (None, ""):
@@ -109,26 +120,13 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
     if redis_url != EMBEDDED_REDIS and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {redis_url!r}")
 
-    secret_key = environ.get("SECRET_KEY", "").strip()
-    if not secret_key and env == "development":
-        secret_key = _read_secret_file(instance_path, "secret_key") or ""
-    if not secret_key:
-        raise ConfigError(
-            "SECRET_KEY is not set. Set it in the environment"
-            + (" (in development, `make run` generates one into instance/)" if env != "production" else "")
-        )
+    secret_key = _required_secret(environ, env, instance_path, "SECRET_KEY", "secret_key",
+                                  "Set it in the environment")
     if len(secret_key) < 32:
         raise ConfigError("SECRET_KEY is too short: use at least 32 random characters")
-
-    raw_keys = environ.get("GATEPOST_TOKEN_KEYS", "").strip()
-    if not raw_keys and env == "development":
-        raw_keys = _read_secret_file(instance_path, "token_keys") or ""
-    if not raw_keys:
-        raise ConfigError(
-            "GATEPOST_TOKEN_KEYS is not set: give one or more Fernet keys separated by commas"
-            + (" (in development, `make run` generates one into instance/)" if env != "production" else "")
-        )
-    token_keys = validate_token_keys(raw_keys)
+    token_keys = validate_token_keys(_required_secret(
+        environ, env, instance_path, "GATEPOST_TOKEN_KEYS", "token_keys",
+        "Give one or more Fernet keys separated by commas"))
 
     public_url = environ.get("GATEPOST_PUBLIC_URL", "").strip().rstrip("/") or None
     if public_url and not public_url.startswith(("http://", "https://")):

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.models.base import Base, UTCDateTime, now_utc
+from scheduler.models.base import Base, UTCDateTime, now_utc, str_enum
 from scheduler.models.users import Team, User
 
 
@@ -29,10 +29,6 @@ class AccountPurpose(str, enum.Enum):
     individual = "individual"
 
 
-def _enum(enum_cls, name: str):
-    return sa.Enum(enum_cls, name=name, native_enum=False, length=24, validate_strings=True)
-
-
 class SocialAccount(Base):
     __tablename__ = "social_accounts"
     __table_args__ = (sa.UniqueConstraint("platform", "external_id", name="uq_social_accounts_platform_external"),)
@@ -44,11 +40,11 @@ class SocialAccount(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     handle: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     url: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
-    purpose_kind: Mapped[AccountPurpose] = mapped_column(_enum(AccountPurpose, "account_purpose"))
+    purpose_kind: Mapped[AccountPurpose] = mapped_column(str_enum(AccountPurpose, "account_purpose"))
     purpose: Mapped[str] = mapped_column(sa.String(300))
     owning_team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="RESTRICT"), index=True)
     is_alumni_channel: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
-    status: Mapped[AccountStatus] = mapped_column(_enum(AccountStatus, "account_status"),
+    status: Mapped[AccountStatus] = mapped_column(str_enum(AccountStatus, "account_status"),
                                                   default=AccountStatus.connected)
     status_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     scopes: Mapped[str | None] = mapped_column(sa.String(1000), nullable=True)
@@ -124,7 +120,7 @@ class OAuthAttempt(Base):
     code_verifier_encrypted: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     reconnect_account_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("social_accounts.id", ondelete="CASCADE"), nullable=True)
-    purpose_kind: Mapped[AccountPurpose] = mapped_column(_enum(AccountPurpose, "account_purpose"))
+    purpose_kind: Mapped[AccountPurpose] = mapped_column(str_enum(AccountPurpose, "account_purpose"))
     purpose: Mapped[str] = mapped_column(sa.String(300))
     owning_team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
     is_alumni_channel: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())

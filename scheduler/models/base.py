@@ -26,6 +26,11 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def str_enum(enum_cls, name: str, length: int = 24) -> sa.Enum:
+    """A Python enum stored as a short string (portable: no native enum types to migrate)."""
+    return sa.Enum(enum_cls, name=name, native_enum=False, length=length, validate_strings=True)
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Stores UTC, returns aware UTC datetimes; refuses naive input.
 

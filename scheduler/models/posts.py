@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.models.accounts import SocialAccount
-from scheduler.models.base import Base, UTCDateTime, now_utc
+from scheduler.models.base import Base, UTCDateTime, now_utc, str_enum
 from scheduler.models.users import Team, User
 
 
@@ -43,10 +43,6 @@ class LateApprovalRule(str, enum.Enum):
     expire = "expire"
 
 
-def _enum(enum_cls, name: str):
-    return sa.Enum(enum_cls, name=name, native_enum=False, length=24, validate_strings=True)
-
-
 class Post(Base):
     __tablename__ = "posts"
 
@@ -57,7 +53,7 @@ class Post(Base):
     link: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     media: Mapped[list] = mapped_column(sa.JSON, default=list)
     declarations: Mapped[list] = mapped_column(sa.JSON, default=list)
-    state: Mapped[PostState] = mapped_column(_enum(PostState, "post_state"), default=PostState.draft, index=True)
+    state: Mapped[PostState] = mapped_column(str_enum(PostState, "post_state"), default=PostState.draft, index=True)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -82,7 +78,7 @@ class PostTarget(Base):
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("social_accounts.id", ondelete="RESTRICT"), index=True)
     text_variant: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    state: Mapped[TargetState] = mapped_column(_enum(TargetState, "target_state"), default=TargetState.pending)
+    state: Mapped[TargetState] = mapped_column(str_enum(TargetState, "target_state"), default=TargetState.pending)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     claim_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
@@ -150,7 +146,7 @@ class Approval(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     manager_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    decision: Mapped[ApprovalDecision] = mapped_column(_enum(ApprovalDecision, "approval_decision"))
+    decision: Mapped[ApprovalDecision] = mapped_column(str_enum(ApprovalDecision, "approval_decision"))
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     policy_version: Mapped[str] = mapped_column(sa.String(80))
     note: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.models.base import Base, UTCDateTime, now_utc
+from scheduler.models.base import Base, UTCDateTime, now_utc, str_enum
 
 EMAIL_MAX = 254
 NAME_MAX = 120
@@ -89,7 +89,7 @@ class Membership(Base):
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[TeamRole] = mapped_column(
-        sa.Enum(TeamRole, name="team_role", native_enum=False, length=16, validate_strings=True),
+        str_enum(TeamRole, "team_role", length=16),
         default=TeamRole.member,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

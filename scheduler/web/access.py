@@ -24,3 +24,13 @@ def load(model, object_id, action: str):
         abort(404)
     authorize(action, obj)
     return obj
+
+
+def load_member(team, user_id: int):
+    """The user `user_id` if they belong to `team`; 404 otherwise."""
+    from scheduler.models import User
+
+    user = db.session.get(User, user_id)
+    if user is None or user.role_in(team.id) is None:
+        abort(404)
+    return user

@@ -9,7 +9,7 @@ from scheduler.extensions import db
 from scheduler.models import AuditEvent, Team, User
 from scheduler.services import people
 from scheduler.services.errors import ServiceError
-from scheduler.web.access import authorize, load
+from scheduler.web.access import authorize, load, load_member
 from scheduler.web.forms import ActionForm, MemberAddForm, MemberRoleForm, TeamCreateForm, UserCreateForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -126,20 +126,11 @@ def add_member(team_id: int):
     return redirect(url_for("admin.team", team_id=team.id))
 
 
-def _member_of(team: Team, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.role_in(team.id) is None:
-        from flask import abort
-
-        abort(404)
-    return user
-
-
 @bp.post("/teams/<int:team_id>/members/<int:user_id>/role")
 @login_required
 def set_role(team_id: int, user_id: int):
     team = load(Team, team_id, "team.manage_members")
-    user = _member_of(team, user_id)
+    user = load_member(team, user_id)
     form = MemberRoleForm()
     if not form.validate_on_submit():
         flash("Choose member or manager.", "error")
@@ -154,7 +145,7 @@ def set_role(team_id: int, user_id: int):
 @login_required
 def remove_member(team_id: int, user_id: int):
     team = load(Team, team_id, "team.manage_members")
-    user = _member_of(team, user_id)
+    user = load_member(team, user_id)
     ActionForm()
     people.remove_member(current_user, team, user)
     db.session.commit()

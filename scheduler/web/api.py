@@ -16,7 +16,7 @@ from scheduler.extensions import db
 from scheduler.models import AuditEvent, Team, User
 from scheduler.services import people
 from scheduler.services.errors import InvalidInput, ServiceError
-from scheduler.web.access import authorize, load
+from scheduler.web.access import authorize, load, load_member
 from scheduler.web.main import visible_teams
 from scheduler.web.responses import api_error, api_ok
 
@@ -120,18 +120,11 @@ def add_member(team_id: int):
     return api_ok(team_json(team, with_members=True), 201)
 
 
-def _member(team: Team, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.role_in(team.id) is None:
-        abort(404)
-    return user
-
-
 @bp.patch("/teams/<int:team_id>/members/<int:user_id>")
 @login_required
 def set_member_role(team_id: int, user_id: int):
     team = load(Team, team_id, "team.manage_members")
-    user = _member(team, user_id)
+    user = load_member(team, user_id)
     body = json_body({"role"}, {"role"})
     people.set_member_role(current_user, team, user, body["role"])
     db.session.commit()
@@ -142,7 +135,7 @@ def set_member_role(team_id: int, user_id: int):
 @login_required
 def remove_member(team_id: int, user_id: int):
     team = load(Team, team_id, "team.manage_members")
-    user = _member(team, user_id)
+    user = load_member(team, user_id)
     people.remove_member(current_user, team, user)
     db.session.commit()
     return api_ok(team_json(team, with_members=True))

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 import time_machine
 from rq import SimpleWorker
 
-from scheduler.models import (AccountStatus, Approval, AuditEvent, Notification, PostState, PostTarget,
-                              PublishAttempt, SocialAccount, TargetState, now_utc)
+from scheduler.models import (AccountStatus, Approval, AuditEvent, Notification, PostState, PublishAttempt, SocialAccount, TargetState, now_utc)
 from scheduler.queueing import task_queue
 from scheduler.services import posts as post_service
 from scheduler.services.errors import Conflict, InvalidInput

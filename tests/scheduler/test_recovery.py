@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 import time_machine
 
 from scheduler.models import PostTarget, TargetState, now_utc

@@ -123,7 +123,7 @@ def test_password_change_validation_changes_nothing(browser, make, db):
 
 
 def test_deactivation_ends_the_users_session(new_browser, make, db):
-    admin = make.user("boss@example.org", is_admin=True)
+    make.user("boss@example.org", is_admin=True)
     target = make.user("ann@example.org")
     ann, boss = new_browser(), new_browser()
     ann.login("ann@example.org")

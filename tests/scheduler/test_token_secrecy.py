@@ -14,7 +14,7 @@ from platforms import Draft
 from scheduler.connectors import connector_for
 from scheduler.models import AuditEvent, SocialAccount
 from scheduler.vault import current_vault
-from tests.scheduler.test_accounts import connect, follow_callback
+from tests.scheduler.test_accounts import connect
 
 
 class Recorder(logging.Handler):
