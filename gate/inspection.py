@@ -31,6 +31,7 @@ class Inspection:
         self.folded = text.folded
         self.words = text.words
         self.flags: list[Flag] = []
+        self._same_offsets = len(self.original) == len(self.folded) == len(self.words) and text.is_aligned
 
     def _boundaries(self, view_text: str) -> list[int]:
         ends = []
@@ -62,6 +63,8 @@ class Inspection:
     def sentence(self, view: str, index: int) -> tuple[int, int]:
         """Bounds of the sentence holding `index` in the given view."""
         view_text = self.view(view)
+        if self._same_offsets:
+            view = ORIGINAL  # all three views line up character for character: share one sentence list
         ends = self._sentence_ends.get(view)
         if ends is None:
             ends = self._sentence_ends[view] = self._boundaries(view_text)

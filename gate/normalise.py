@@ -144,6 +144,11 @@ class NormalisedText:
     _folded_map: OffsetMap | None
     _words_map: OffsetMap | None
 
+    @property
+    def is_aligned(self) -> bool:
+        """True when no character was added, removed or moved: offsets are the same in every view."""
+        return self._folded_map is None and self._words_map is None
+
     def folded_to_original(self, start: int, end: int) -> tuple[int, int]:
         if self._folded_map is None:
             return start, end
