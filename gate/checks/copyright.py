@@ -24,6 +24,7 @@ _WHOLE_WORK = re.compile(
     r"(?<![a-z])(?:full|entire|whole|complete|every)\s+(?:[a-z0-9'&\-]+\s+){0,4}?(?:album|albums|film|films|movie|"
     r"movies|book|books|textbook|textbooks|handbook|novel|chapter|chapters|episode|episodes|season|series|audiobook|"
     r"audiobooks|match|matches|game|concert|documentary|lyrics|discography|magazine|score|soundtrack)(?![a-z])")
+_WHOLE_WORDS = frozenset({"full", "entire", "whole", "complete", "every"})
 _DISTRIBUTION = re.compile(r"(?<![a-z])(?:free|for free|stream|streaming|download|downloads|scanned|pdf|torrent|"
                            r"link below|link in bio|links? in (?:the )?comments|listen to|dm us|dm me|shared drive|"
                            r"uploaded|uploading|upload|here's|here is|watch)(?![a-z])")
@@ -61,7 +62,8 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
                                 "permission.")
-            for match in _WHOLE_WORK.finditer(words):
+            whole = _WHOLE_WORK.finditer(words) if not _WHOLE_WORDS.isdisjoint(tokens_of(words)) else ()
+            for match in whole:
                 sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
                 if _DISTRIBUTION.search(words, sentence_start, sentence_end) and not _ADVICE.search(
                         words, sentence_start, sentence_end):
