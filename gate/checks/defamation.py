@@ -37,9 +37,11 @@ class DefamationCheck(Check):
             if self.hedges.search(words, sentence_start, sentence_end):
                 continue
             if targets is None:
-                targets = inspection.people + inspection.organisations
+                targets = inspection.people
             start, end = inspection.to_original(WORDS, *match.span())
             target = _target_for(inspection, targets, start, words[sentence_start:sentence_end])
+            if target is None:  # organisations are found only when no person is the target
+                target = _target_for(inspection, inspection.organisations, start, words[sentence_start:sentence_end])
             if target is None:
                 continue
             who = inspection.original[target[0]:target[1]]

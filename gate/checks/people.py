@@ -52,14 +52,15 @@ def _role_and_name(text: str) -> list[tuple[int, int]]:
     return spans
 HANDLE = re.compile(r"@(?<![\w.]@)[A-Za-z0-9_]{2,30}\b")
 ORGANISATION = re.compile(
-    rf"\b(?:(?:{_NAME_WORD}|&)\s+){{1,3}}(?:Ltd|Limited|Co|Solicitors|Accountants|Architects|Cleaning|Lawyers|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
+    rf"{_NAME_START}[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)*(?:[-'’][{_UPPER}]?[{_LOWER}]+)?\s+"
+    rf"(?:(?:{_NAME_WORD}|&)\s+){{0,2}}(?:Ltd|Limited|Co|Solicitors|Accountants|Architects|Cleaning|Lawyers|plc|PLC|Inc|LLP|University|College|Council|Trust|Group|"
     rf"Company|Corporation|Corp|Press|Publishing|Foundation|Partners|Associates|Consulting|Services|Agency|"
     rf"Homes|Lettings|Properties|Estates|Cabs|Taxis|Catering|Printing|Security|Media|News|Gazette|Times|Post|"
     rf"Recruitment|Hotel|Hotels|Bank|Energy|Motors|Travel|Coaches|Buses|Builders|Construction|Holdings|Labs|"
     rf"Studios|Records|Pharma|Health|Clinic|Solutions|Systems|Technologies|Tech|Academy|School)\b|"
-    rf"\bUniversity of {_NAME_WORD}\b|"
+    rf"University of {_NAME_WORD}\b|"
     # Brand names written in CamelCase ("StudyHive", "SwiftBuild") are organisations too.
-    rf"\b[{_UPPER}][{_LOWER}]+[{_UPPER}][A-Za-z]+\b"
+    rf"{_NAME_START}[{_LOWER}]+[{_UPPER}][A-Za-z]+\b"
 )
 # "the contractor Smithfields", "rival app Quizly": a role noun introduces an organisation's name.
 ROLE_AND_ORGANISATION = re.compile(
