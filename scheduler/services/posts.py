@@ -355,26 +355,6 @@ def cancel_post(actor: User, post: Post) -> Post:
     return post
 
 
-def approve_post(manager: User, post: Post, content_hash: str, note: str | None = None) -> Approval:
-    """A manager signs off exactly the content they saw (four eyes: never their own post)."""
-    from scheduler.policy_store import current_policy
-
-    if post.author_id == manager.id:
-        raise Conflict("You cannot approve your own post: another manager must.")
-    if post.state != PostState.awaiting_approval:
-        raise Conflict("This post is not waiting for approval.")
-    if content_hash != post.content_hash:
-        raise Conflict("The post changed after you opened it. Review the new version before approving.")
-    approval = Approval(post_id=post.id, manager_id=manager.id, decision=ApprovalDecision.approved,
-                        content_hash=content_hash, policy_version=current_policy().version,
-                        note=(note or None) and note[:2000])
-    db.session.add(approval)
-    db.session.flush()
-    record_event(manager, "post.approved", "post", post.id, content_hash=content_hash, note=note or "")
-    schedule_cleared_post(manager, post, reason="approved")
-    return approval
-
-
 def mark_target_published(actor: User, target: PostTarget, url: str | None = None) -> PostTarget:
     """A person checked the account: the unconfirmed post is there."""
     from scheduler.services.lifecycle import complete_if_done
@@ -404,3 +384,13 @@ def retry_target(actor: User, target: PostTarget) -> PostTarget:
     move_target(db.session, target, TargetState.scheduled, actor, retried_by_person=True)
     enqueue_target(target)
     return target
+
+
+def submit_draft(actor: User, post: Post) -> Post:
+    """Send a draft (e.g. revised after a manager asked for changes) through the gate again."""
+    if post.state != PostState.draft:
+        raise Conflict("Only a draft can be submitted.")
+    if post.scheduled_at is not None and post.scheduled_at < now_utc() - PAST_TOLERANCE \
+            and post.team.late_approval_rule == LateApprovalRule.expire.value:
+        raise InvalidInput("Its scheduled time has passed: choose a new time first.", "scheduled_at")
+    return submit_post(actor, post)

@@ -13,6 +13,7 @@ from rq import SimpleWorker
 
 from scheduler.models import (AccountStatus, Approval, AuditEvent, Notification, PostState, PublishAttempt, SocialAccount, TargetState, now_utc)
 from scheduler.queueing import task_queue
+from scheduler.services import approvals
 from scheduler.services import posts as post_service
 from scheduler.services.errors import Conflict, InvalidInput
 from scheduler.services.publishing import claim, publish_target
@@ -95,11 +96,11 @@ def test_four_eyes_and_approval_bound_to_the_content_seen(org, db, emulator):
     post = post_service.create_post(org["manager"], org["comms"], text=PHONE_POST,
                                     targets=[{"account_id": org["x"].id}], publish_now=True)
     db.session.commit()
-    with pytest.raises(Conflict, match="cannot approve your own post"):
-        post_service.approve_post(org["manager"], post, post.content_hash)
+    with pytest.raises(Conflict, match="cannot decide on your own post"):
+        approvals.approve_post(org["manager"], post, post.content_hash)
     with pytest.raises(Conflict, match="changed after you opened it"):
-        post_service.approve_post(org["manager2"], post, "0" * 64)
-    post_service.approve_post(org["manager2"], post, post.content_hash, note="number is the press line")
+        approvals.approve_post(org["manager2"], post, "0" * 64)
+    approvals.approve_post(org["manager2"], post, post.content_hash, note="number is the press line")
     db.session.commit()
     run_jobs()
     assert reload(db, post.targets[0]).state == TargetState.published
@@ -107,7 +108,7 @@ def test_four_eyes_and_approval_bound_to_the_content_seen(org, db, emulator):
 
 def test_editing_an_approved_post_voids_the_approval_and_holds_it(org, db, emulator):
     post = new_post(org, PHONE_POST, scheduled_at=now_utc() + timedelta(hours=2), publish_now=False)
-    post_service.approve_post(org["manager"], post, post.content_hash)
+    approvals.approve_post(org["manager"], post, post.content_hash)
     db.session.commit()
     assert post.state == PostState.scheduled
     post_service.edit_post(org["author"], post, text=PHONE_POST + " Also text 07700 900456.")
@@ -142,7 +143,7 @@ def test_worker_refuses_content_that_no_verdict_or_approval_covers(org, db, emul
 
 def test_worker_refuses_an_approval_for_other_content(org, db, emulator):
     post = new_post(org, PHONE_POST)
-    post_service.approve_post(org["manager"], post, post.content_hash)
+    approvals.approve_post(org["manager"], post, post.content_hash)
     db.session.commit()
     db.session.execute(sa.text("UPDATE posts SET text = :t WHERE id = :id"),
                        {"t": PHONE_POST.replace("Jamie", "Jo"), "id": post.id})
@@ -345,7 +346,7 @@ def test_late_approval_follows_the_team_rule(org, db, emulator):
     post = new_post(org, PHONE_POST, scheduled_at=now_utc() + timedelta(minutes=10), publish_now=False)
     db.session.commit()
     with time_machine.travel(now_utc() + timedelta(minutes=30), tick=False):
-        post_service.approve_post(org["manager"], post, post.content_hash)
+        approvals.approve_post(org["manager"], post, post.content_hash)
         db.session.commit()
     assert reload(db, post).state == PostState.expired  # default: never publish late
     assert db.session.scalar(sa.select(Notification).where(Notification.kind == "post_expired"))
@@ -354,7 +355,7 @@ def test_late_approval_follows_the_team_rule(org, db, emulator):
     late = new_post(org, PHONE_POST + " (2)", scheduled_at=now_utc() + timedelta(minutes=10), publish_now=False)
     db.session.commit()
     with time_machine.travel(now_utc() + timedelta(minutes=30), tick=False):
-        post_service.approve_post(org["manager"], late, late.content_hash)
+        approvals.approve_post(org["manager"], late, late.content_hash)
         db.session.commit()
         run_jobs()
     assert reload(db, late.targets[0]).state == TargetState.published

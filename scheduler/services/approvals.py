@@ -1,0 +1,100 @@
+"""Manager sign-off: approve, request changes, reject — each bound to the content the manager saw.
+
+Four eyes: nobody decides on their own post. When the author is the team's
+only manager, the decision falls to the admins.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from scheduler.extensions import db
+from scheduler.models import (Approval, ApprovalDecision, Membership, Post, PostState, TargetState, TeamRole, User)
+from scheduler.services.audit import record_event
+from scheduler.services.errors import Conflict, InvalidInput
+from scheduler.services.lifecycle import move_post, move_target
+from scheduler.services.notifications import notify_users
+from scheduler.services.posts import _preview, schedule_cleared_post
+
+NOTE_MAX = 2000
+
+
+def team_managers_other_than_author(post: Post) -> list[User]:
+    return list(db.session.scalars(sa.select(User).join(Membership).where(
+        Membership.team_id == post.team_id, Membership.role == TeamRole.manager, User.active.is_(True),
+        User.id != post.author_id)))
+
+
+def may_decide(user: User, post: Post) -> bool:
+    """Managers of the team (not the author); admins when no other manager of the team can."""
+    if user is None or not getattr(user, "active", False) or user.id == post.author_id:
+        return False
+    if user.role_in(post.team_id) == TeamRole.manager:
+        return True
+    return bool(user.is_admin) and not team_managers_other_than_author(post)
+
+
+def _check_decision(manager: User, post: Post, content_hash) -> None:
+    if manager.id == post.author_id:
+        raise Conflict("You cannot decide on your own post: another manager must.")
+    if not may_decide(manager, post):
+        raise Conflict("Only a manager of this team (or an admin, when the author is its only manager) can decide.")
+    if post.state != PostState.awaiting_approval:
+        raise Conflict("This post is not waiting for approval.")
+    if content_hash != post.content_hash:
+        raise Conflict("The post changed after you opened it. Review the new version before deciding.")
+
+
+def _clean_note(note, required: bool) -> str | None:
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput("The note must be text.", "note")
+    note = (note or "").strip()
+    if required and not note:
+        raise InvalidInput("Say what needs to change: the author will read this note.", "note")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"The note is too long ({NOTE_MAX} characters at most).", "note")
+    return note or None
+
+
+def _record(manager: User, post: Post, decision: ApprovalDecision, note: str | None) -> Approval:
+    from scheduler.policy_store import current_policy
+
+    approval = Approval(post_id=post.id, manager_id=manager.id, decision=decision, content_hash=post.content_hash,
+                        policy_version=current_policy().version, note=note)
+    db.session.add(approval)
+    db.session.flush()
+    record_event(manager, f"post.{decision.value}", "post", post.id, content_hash=post.content_hash,
+                 policy_version=approval.policy_version, note=note or "")
+    return approval
+
+
+def approve_post(manager: User, post: Post, content_hash: str, note: str | None = None) -> Approval:
+    """Sign off exactly the content seen; the post is scheduled (or expires if it is late and the team says so)."""
+    _check_decision(manager, post, content_hash)
+    approval = _record(manager, post, ApprovalDecision.approved, _clean_note(note, required=False))
+    schedule_cleared_post(manager, post, reason="approved")
+    notify_users(db.session, [post.author], "post_approved",
+                 f"{manager.display_name} approved your post \"{_preview(post.text)}\".", f"/posts/{post.id}")
+    return approval
+
+
+def request_changes(manager: User, post: Post, content_hash: str, note) -> Approval:
+    """Back to the author as a draft, with the manager's note."""
+    _check_decision(manager, post, content_hash)
+    approval = _record(manager, post, ApprovalDecision.changes_requested, _clean_note(note, required=True))
+    move_post(db.session, post, PostState.draft, manager, approval_id=approval.id)
+    notify_users(db.session, [post.author], "changes_requested",
+                 f"{manager.display_name} asked for changes to \"{_preview(post.text)}\": {approval.note}",
+                 f"/posts/{post.id}")
+    return approval
+
+
+def reject_post(manager: User, post: Post, content_hash: str, note) -> Approval:
+    _check_decision(manager, post, content_hash)
+    approval = _record(manager, post, ApprovalDecision.rejected, _clean_note(note, required=True))
+    for target in post.targets:
+        if target.state == TargetState.pending:
+            move_target(db.session, target, TargetState.cancelled, manager)
+    move_post(db.session, post, PostState.rejected, manager, approval_id=approval.id)
+    notify_users(db.session, [post.author], "post_rejected",
+                 f"{manager.display_name} rejected \"{_preview(post.text)}\": {approval.note}", f"/posts/{post.id}")
+    return approval
