@@ -229,6 +229,7 @@ class LexiconIndex:
         hits: dict[int, list[Hit]] = {}
         reach: dict[int, int] = {}  # per lexicon: keep non-overlapping, leftmost-longest matches
         owners = self._owners
+        prefix_terms = self._prefix_terms
         # Matches arrive in start order, longest first at each start, so no sorting is needed.
         for match in self._regex.finditer(text):
             start, end = match.span(1)
@@ -236,16 +237,18 @@ class LexiconIndex:
             term = matched if matched in owners else self._term_of(matched)
             if term is None:
                 continue
-            found = [(term, end, matched)]
-            for shorter in self._prefix_terms.get(term, ()):
-                short = self._short_match(shorter, text, start)
-                if short:
-                    found.append((shorter, short.end(), short.group()))
-            for found_term, found_end, found_text in found:
-                for number in owners[found_term]:
-                    if start >= reach.get(number, -1):
-                        hits.setdefault(number, []).append(Hit(start, found_end, found_text))
-                        reach[number] = found_end
+            for number in owners[term]:
+                if start >= reach.get(number, -1):
+                    hits.setdefault(number, []).append(Hit(start, end, matched))
+                    reach[number] = end
+            if term in prefix_terms:
+                for shorter in prefix_terms[term]:
+                    short = self._short_match(shorter, text, start)
+                    if short:
+                        for number in owners[shorter]:
+                            if start >= reach.get(number, -1):
+                                hits.setdefault(number, []).append(Hit(start, short.end(), short.group()))
+                                reach[number] = short.end()
         return hits
 
     def hits_for(self, lexicon: Lexicon, text: str) -> list[Hit]:

@@ -5,6 +5,7 @@ import re
 
 from ..inspection import ORIGINAL, WORDS, Inspection
 from . import Check
+from .people import role_holders
 
 # "his study was completely made up", "their figures are bogus": a claim of fabrication about someone's work.
 _FABRICATION = re.compile(
@@ -42,6 +43,9 @@ class DefamationCheck(Check):
             target = _target_for(inspection, targets, start, words[sentence_start:sentence_end])
             if target is None:  # organisations are found only when no person is the target
                 target = _target_for(inspection, inspection.organisations, start, words[sentence_start:sentence_end])
+            if target is None:
+                target = _target_for(inspection, role_holders(inspection.original), start,
+                                     words[sentence_start:sentence_end])
             if target is None:
                 continue
             who = inspection.original[target[0]:target[1]]

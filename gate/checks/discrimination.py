@@ -17,10 +17,14 @@ _EXCLUDING_BEFORE = re.compile(
     r"\bwe need|\bexclusively for|\breserved for|\brestricted to)\s+(?:(?:a|an|the|some|candidates?|applicants?|"
     r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}(?:\S+\s+){0,3}$"
     r"|(?:\bideal for|\bperfect for|\bideally suited to|\bbest suited to)\s+(?:a|an|the)?\s*$")
+_FIRM_CONDITION = re.compile(r"(?<![a-z])(?:must be|should be|has to be|have to be|needs to be|only)(?:\s+\S+){0,3}\s*$")
+_DIGIT = re.compile(r"\d")
 # "leave the robotics club to the boys": an activity reserved for one sex.
 _LEAVE_IT_TO = re.compile(r"(?<![a-z])leave\s+(?:[a-z']+\s+){0,4}to\s+the\s+(?:boys|men|lads|girls|women|ladies)(?![a-z])")
-_EXCLUDING_AFTER = re.compile(r"^\s*(?:(?:applicants?|candidates?|staff|students?|workers?|people|men|women|"
-                              r"only)\s+)?(?:only|preferred|need not apply|needn't apply|need apply|wanted|please)\b")
+_EXCLUDING_AFTER = re.compile(r"^\s*(?:(?:applicants?|candidates?|staff|students?|workers?|people|men|women|couples?|"
+                              r"partners?|families|members|residents|tenants|only)\s+)?(?:only|preferred|need not apply|"
+                              r"needn't apply|need apply|wanted|please|cannot apply|can't apply|may not apply|"
+                              r"are not eligible|aren't eligible|not eligible)\b")
 # "aged 21-25", "under 30", "between 18 and 25" in a job advert.
 _AGE_LIMIT = re.compile(r"(?<![a-z])(?:aged|age|ages|between|under|below|no older than|not over|maximum age|max age|"
                         r"no one over|no-one over|nobody over|no over|over)"
@@ -79,13 +83,15 @@ class DiscriminationCheck(Check):
     def _exclusions(self, inspection: Inspection) -> None:
         words = inspection.words
         recruiting = self.recruitment.search(words) is not None
-        if recruiting:
-            for match in _AGE_LIMIT.finditer(words):
-                sentence_start, _ = inspection.sentence(WORDS, match.start())
-                if _AGE_CONDITION.search(words[max(sentence_start, match.start() - 40):match.start()]):
-                    inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
-                                    f"Sets an age limit (\u201c{match.group()}\u201d) for a role; that is age "
-                                    "discrimination unless objectively justified.")
+        for match in _AGE_LIMIT.finditer(words) if _DIGIT.search(words) else ():
+            sentence_start, _ = inspection.sentence(WORDS, match.start())
+            before = words[max(sentence_start, match.start() - 40):match.start()]
+            # In an advert any condition counts; elsewhere only a firm one ("must be under 25").
+            condition = _AGE_CONDITION.search(before) if recruiting else _FIRM_CONDITION.search(before)
+            if condition or match.group().startswith(("no one", "no-one", "nobody")):
+                inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
+                                f"Sets an age limit (\u201c{match.group()}\u201d); that is age discrimination "
+                                "unless objectively justified.")
         for match in self.attributes.finditer(words):
             sentence_start, _ = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 50):match.start()]

@@ -23,7 +23,8 @@ _ROLES = ("student students colleague lecturer tutor alumna alumnus graduate res
           "porter cleaner manager technician intern applicant friend classmate flatmate housemate rep representative "
           "officer ambassador president assistant coordinator librarian chef postgrad undergrad fresher mentor "
           "volunteer coach captain nurse doctor director head welcome").split() + [
-    "member of staff", "staff member", "back to", "thanks to", "thank you to", "congratulations to", "congrats to"]
+    "member of staff", "staff member", "back to", "thanks to", "thank you to", "congratulations to", "congrats to",
+    "shout out to", "well done to", "good luck to", "happy birthday to", "get well soon"]
 _ROLE_SET = frozenset(_ROLES)
 _ROLE_LAST_WORDS = frozenset(role.split()[-1] for role in _ROLES)
 _CAPITALISED_WORD = re.compile(rf"{_NAME_START}[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)*(?:[-'’][{_UPPER}]?[{_LOWER}]+)?")
@@ -47,7 +48,8 @@ def _role_and_name(text: str) -> list[tuple[int, int]]:
         previous = before.split()[-3:]
         for size in (1, 2, 3):
             if len(previous) >= size and " ".join(previous[-size:]).lower() in _ROLE_SET:
-                spans.append((start - len(before) + before.rfind(previous[-size]), word.end()))
+                if plausible_name(word.group()):
+                    spans.append((start - len(before) + before.rfind(previous[-size]), word.end()))
                 break
     return spans
 HANDLE = re.compile(r"@(?<![\w.]@)[A-Za-z0-9_]{2,30}\b")
@@ -95,8 +97,8 @@ def plausible_name(match_text: str) -> bool:
 # Last words of capitalised phrases that name offices, schemes and places rather than people.
 _NOT_SURNAMES = _NOT_NAMES | frozenset("""
 year years office route health aid aiders first foundation graduate home results union services support network
-council government committee board fund society club group association trust centre center hall house court
-square street road lane bridge gate green hill park garden gardens college week month day scheme award awards
+council government committee board fund society club group association trust centre center house
+square street road garden gardens college week month day scheme award awards
 prize fellowship programme program project service team forum alliance institute school department faculty
 """.split())
 
@@ -117,6 +119,17 @@ def named_people(text: str) -> list[tuple[int, int]]:
             spans.append(match.span())
     spans.sort()
     return spans
+
+
+# "the Student Union treasurer", "the landlord": one identifiable person, though unnamed.
+ROLE_HOLDER = re.compile(
+    rf"\b[Tt]he\s+(?:{_NAME_WORD}\s+){{0,3}}(?:treasurer|president|chair|chairman|chairwoman|director|head|manager|"
+    rf"dean|principal|chief executive|ceo|owner|landlord|registrar|secretary|captain|coach|headteacher|mayor)\b"
+)
+
+
+def role_holders(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in ROLE_HOLDER.finditer(text)]
 
 
 def named_organisations(text: str) -> list[tuple[int, int]]:

@@ -292,6 +292,8 @@ class PersonalDataCheck(Check):
         for kind, match in hits:
             start, end = inspection.to_original(WORDS, *match.span())
             sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
+            # The person must be someone other than the matched words ("the Hardship Fund" is not a person).
+            people = [p for p in people if p[1] <= start or p[0] >= end]
             person = next((p for p in people if sentence_start <= p[0] and p[1] <= sentence_end), None)
             if person is None and _PRONOUN.search(inspection.original[sentence_start:sentence_end].lower()):
                 previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))

@@ -66,7 +66,8 @@ class ReputationCheck(Check):
                                 "stay politically neutral.")
         for predicate in self.partisan_predicates.finditer(words):
             sentence_start, sentence_end = inspection.sentence(WORDS, predicate.start())
-            party = self.parties.search(words, sentence_start, sentence_end)
+            # The party may be named just before: "Go Green on Thursday! Only one party is serious..."
+            party = self.parties.search(words, max(0, sentence_start - 100), sentence_end)
             if party:
                 inspection.flag(self.category, "partisan_endorsement", WORDS, min(party.start(), predicate.start()),
                                 max(party.end(), predicate.end()),
