@@ -90,6 +90,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying, dropping and renaming it;
+            # with foreign keys on, the DROP would cascade and delete child
+            # rows (grants, credentials). The pragma only works outside a
+            # transaction, so it is set before the migration begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction so alembic owns its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -98,6 +106,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"migration left rows that break foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

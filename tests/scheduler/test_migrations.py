@@ -30,3 +30,33 @@ def test_migration_files_are_dated():
     versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
     names = [p.name for p in versions.glob("*.py")]
     assert names and all(re.match(r"\d{8}_[0-9a-f]+_\w+\.py$", n) for n in names), names
+
+
+def test_migrating_a_populated_database_keeps_child_rows(app_ctx):
+    """SQLite batch migrations rebuild tables; that must not cascade-delete grants or credentials."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from scheduler.models import AccountCredential, AccountGrant
+
+    head = _script_directory(app_ctx).get_current_head()
+    downgrade(revision="17b02f78b2a3")  # before social_accounts was altered (can_refresh)
+    try:
+        with _db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO teams (id, name, time_zone, created_at) VALUES (900, 'Keep', 'Europe/London', "
+                "'2026-01-01 00:00:00')")
+            connection.exec_driver_sql(
+                "INSERT INTO social_accounts (id, platform, external_id, kind, name, purpose_kind, purpose, "
+                "owning_team_id, is_alumni_channel, status, connected_at) VALUES (900, 'x', '1', 'user', 'A', "
+                "'unit', 'News', 900, false, 'connected', '2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO account_grants (account_id, team_id, granted_at) "
+                                       "VALUES (900, 900, '2026-01-01 00:00:00')")
+            connection.exec_driver_sql("INSERT INTO account_credentials (account_id, access_token_encrypted, "
+                                       "token_type, updated_at) VALUES (900, 'cipher', 'bearer', "
+                                       "'2026-01-01 00:00:00')")
+    finally:
+        upgrade(revision=head)
+    with _db.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(AccountGrant.__table__)).scalar() == 1
+        assert connection.execute(sa.select(sa.func.count()).select_from(AccountCredential.__table__)).scalar() == 1
