@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ..inspection import WORDS, Inspection
+from ..lexicon import tokens_of
 from . import Check
 
 # A generalisation is reported, not asserted, when the sentence frames it as a myth to challenge.
@@ -18,7 +19,8 @@ _EXCLUDING_BEFORE = re.compile(
     r"people|someone|staff|who|are|is|aged|from|energetic|dynamic|fresh|bright)\s+){0,3}(?:\S+\s+){0,3}$"
     r"|(?:\bideal for|\bperfect for|\bideally suited to|\bbest suited to)\s+(?:a|an|the)?\s*$")
 _FIRM_CONDITION = re.compile(r"(?<![a-z])(?:must be|should be|has to be|have to be|needs to be|only)(?:\s+\S+){0,3}\s*$")
-_DIGIT = re.compile(r"\d")
+_TWO_DIGITS = re.compile(r"\d\d")
+_AGE_WORDS = frozenset("aged age ages between under below older over nobody no max maximum".split())
 # "leave the robotics club to the boys": an activity reserved for one sex.
 _LEAVE_IT_TO = re.compile(r"(?<![a-z])leave\s+(?:[a-z']+\s+){0,4}to\s+the\s+(?:boys|men|lads|girls|women|ladies)(?![a-z])")
 _EXCLUDING_AFTER = re.compile(r"^\s*(?:(?:applicants?|candidates?|staff|students?|workers?|people|men|women|couples?|"
@@ -83,7 +85,8 @@ class DiscriminationCheck(Check):
     def _exclusions(self, inspection: Inspection) -> None:
         words = inspection.words
         recruiting = self.recruitment.search(words) is not None
-        for match in _AGE_LIMIT.finditer(words) if _DIGIT.search(words) else ():
+        age_words = not _AGE_WORDS.isdisjoint(tokens_of(words))
+        for match in _AGE_LIMIT.finditer(words) if age_words and _TWO_DIGITS.search(words) else ():
             sentence_start, _ = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 40):match.start()]
             # In an advert any condition counts; elsewhere only a firm one ("must be under 25").
