@@ -45,7 +45,7 @@ SCHEMA: dict = {
     "actions": {c: ("choice", ACTIONS) for c in CATEGORIES},
     "limits": {"max_text_chars": NUMBER},
     "organisation": {
-        "names": TERMS, "leadership": TERMS, "units": TERMS, "email_domains": TERMS, "public_phone_numbers": TERMS,
+        "names": TERMS, "leadership": TERMS, "units": TERMS, "email_domains": TERMS, "public_phone_numbers": TERMS, "public_phone_prefixes": TERMS,
         "public_email_addresses": TERMS, "public_postcodes": TERMS, "own_credits": TERMS,
     },
     "personal_data": {

@@ -28,6 +28,10 @@ _WHOLE_WORDS = frozenset({"full", "entire", "whole", "complete", "every"})
 _DISTRIBUTION = re.compile(r"(?<![a-z])(?:free|for free|stream|streaming|download|downloads|scanned|pdf|torrent|"
                            r"link below|link in bio|links? in (?:the )?comments|listen to|dm us|dm me|shared drive|"
                            r"uploaded|uploading|upload|here's|here is|watch)(?![a-z])")
+# "We've uploaded Sky Sports' coverage of the match": someone else's broadcast, re-published.
+_REUPLOAD = re.compile(r"(?<![a-z])(?:uploaded|re-?uploaded|reposted|ripped|posted|put)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?"
+                       r"(?:'s|s')\s+(?:[a-z]+\s+)?(?:coverage|broadcast|footage|highlights|documentary|episode|"
+                       r"programme|film|movie|match|video|interview|podcast|show|livestream|stream)(?![a-z])")
 _TAKING_VERBS = frozenset("lifted pinched nicked stole stolen borrowed grabbed took taken copied ripped screenshotted "
                           "screengrabbed saved pulled swiped yoinked found".split())
 # "We lifted this photo from...", "Found this meme on Pinterest": someone else's work, taken.
@@ -70,6 +74,9 @@ class CopyrightCheck(Check):
                     inspection.flag(self.category, "whole_work_shared", WORDS, *match.span(),
                                     f"Shares \u201c{match.group()}\u201d, a whole copyrighted work, without a "
                                     "licence.")
+            for match in _REUPLOAD.finditer(words) if ("'s" in words or "s'" in words) else ():
+                inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
+                                f"\u201c{match.group()}\u201d re-publishes someone else's broadcast or video.")
             taken = _TAKEN_FROM.finditer(words) if not _TAKING_VERBS.isdisjoint(tokens_of(words)) else ()
             for match in taken:
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),

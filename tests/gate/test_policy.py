@@ -85,8 +85,13 @@ def test_action_off_disables_a_category():
 
 
 def test_organisation_contact_details_come_from_the_policy():
-    text = DEFAULT_TEXT.replace('"+44 1227 764000", ', "", 1)
+    text = DEFAULT_TEXT.replace('"+44 1227 764000", ', "", 1).replace('"+44 1227 76", ', "", 1)
     stricter = policy_from_text(text)
     post = Post("Call us on +44 1227 764000")
     assert evaluate(post, default_policy()).decision == "clear"
     assert evaluate(post, stricter).decision == "needs_approval"
+
+
+def test_organisation_number_ranges_are_allowed_but_other_numbers_are_not():
+    assert evaluate(Post("Security team: 01227 823300"), default_policy()).decision == "clear"
+    assert evaluate(Post("Call Jo on 01227 455123"), default_policy()).decision == "needs_approval"
