@@ -234,13 +234,21 @@ class PersonalDataCheck(Check):
         found = set()
         # Every address pattern has a digit (house number, flat number, postcode): look only there.
         for digits in _DIGIT_RUN.finditer(folded):
-            if digits.end() - digits.start() > 4:
+            first, last = digits.span()
+            if last - first > 4:
                 continue  # years, phone numbers and prices are not house numbers or postcodes
-            start, end = max(0, digits.start() - 12), min(len(folded), digits.end() + 50)
-            found.update(m.span() for m in _POSTCODE.finditer(folded, start, end)
-                         if m.group().replace(" ", "") not in self.public_postcodes)
-            found.update(m.span() for m in _STREET_ADDRESS.finditer(folded, max(0, digits.start() - 1), end))
-            found.update(m.span() for m in _FLAT.finditer(folded, start, end))
+            before = folded[first - 1:first] if first else ""
+            after = folded[last:last + 2]
+            start, end = max(0, first - 12), min(len(folded), last + 50)
+            # Cheap tests first: a postcode digit touches a letter, a house number is followed by a
+            # space (or "14a "), a flat number follows "flat".
+            if before.isalpha() or after[:1].isalpha():
+                found.update(m.span() for m in _POSTCODE.finditer(folded, start, end)
+                             if m.group().replace(" ", "") not in self.public_postcodes)
+            if after[:1] == " " or after[:1] == "," or (after[:1].isalpha() and after[1:2] == " "):
+                found.update(m.span() for m in _STREET_ADDRESS.finditer(folded, max(0, first - 1), end))
+            if folded[max(0, first - 10):first].rstrip().endswith(("flat", "apartment", "apt")):
+                found.update(m.span() for m in _FLAT.finditer(folded, start, end))
         people = None
         for start, end in sorted(found):
             if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
