@@ -4,11 +4,12 @@ from scheduler.models.accounts import (AccountCredential, AccountGrant, AccountP
 from scheduler.models.audit import AuditEvent
 from scheduler.models.base import Base, UTCDateTime, now_utc
 from scheduler.models.notifications import Notification
+from scheduler.models.policy import PolicyVersion
 from scheduler.models.posts import (FINAL_TARGET_STATES, Approval, ApprovalDecision, GateVerdict, LateApprovalRule,
                                     Post, PostingSlot, PostState, PostTarget, PublishAttempt, TargetState)
 from scheduler.models.security import FailedLogin
 from scheduler.models.users import Membership, Team, TeamRole, User
 
 __all__ = ["AccountCredential", "AccountGrant", "AccountPurpose", "AccountStatus", "AuditEvent", "Notification",
-           "OAuthAttempt", "SocialAccount", "FINAL_TARGET_STATES", "Approval", "ApprovalDecision", "GateVerdict",
+           "OAuthAttempt", "SocialAccount", "PolicyVersion", "FINAL_TARGET_STATES", "Approval", "ApprovalDecision", "GateVerdict",
            "LateApprovalRule", "Post", "PostingSlot", "PostState", "PostTarget", "PublishAttempt", "TargetState", "Base", "FailedLogin", "Membership", "Team", "TeamRole", "User", "UTCDateTime", "now_utc"]

@@ -198,7 +198,20 @@ def submit_post(actor, post: Post) -> Post:
         for target in post.targets:
             if target.state == TargetState.scheduled:
                 move_target(db.session, target, TargetState.pending, actor)
+        _tell_deciders(post, verdict)
     return post
+
+
+def _tell_deciders(post: Post, verdict) -> None:
+    """The team's managers (or the admins, when the author is the only one) learn a post needs them."""
+    from scheduler.services.approvals import team_managers_other_than_author
+    from scheduler.services.notifications import active_admins, notify_users
+
+    deciders = team_managers_other_than_author(post) or active_admins(db.session)
+    categories = ", ".join(sorted({f["category"].replace("_", " ") for f in verdict.flags}))
+    notify_users(db.session, [u for u in deciders if u.id != post.author_id], "approval_needed",
+                 f"{post.author.display_name}'s post for {post.team.name} needs your sign-off ({categories}).",
+                 f"/posts/{post.id}")
 
 
 def schedule_cleared_post(actor, post: Post, reason: str) -> None:
