@@ -3,7 +3,6 @@ import random
 
 import pytest
 
-from gate import Post
 from gate.normalise import Vocabulary, normalise
 
 from .conftest import categories
