@@ -80,3 +80,11 @@ def reconcile() -> dict:
 
     with job_context():
         return run()
+
+
+def release_lifted_embargoes() -> int:
+    """Posts held only by an embargo go on by themselves once it lifts."""
+    from scheduler.services.policy import release_lifted_embargoes as run
+
+    with job_context():
+        return run()
