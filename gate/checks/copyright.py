@@ -27,7 +27,8 @@ _WHOLE_WORK = re.compile(
 _WHOLE_WORDS = frozenset({"full", "entire", "whole", "complete", "every"})
 _DISTRIBUTION = re.compile(r"(?<![a-z])(?:free|for free|stream|streaming|download|downloads|scanned|pdf|torrent|"
                            r"link below|link in bio|links? in (?:the )?comments|listen to|dm us|dm me|shared drive|"
-                           r"uploaded|uploading|upload|here's|here is|watch)(?![a-z])")
+                           r"uploaded|uploading|upload|here's|here is|watch|onto|module page|moodle|group chat|"
+                           r"our website|our page)(?![a-z])")
 # "We've uploaded Sky Sports' coverage of the match": someone else's broadcast, re-published.
 _REUPLOAD = re.compile(r"(?<![a-z])(?:uploaded|re-?uploaded|reposted|ripped|posted|put)\s+(?:the\s+)?[a-z]+(?:\s+[a-z]+)?"
                        r"(?:'s|s')\s+(?:[a-z]+\s+)?(?:coverage|broadcast|footage|highlights|documentary|episode|"

@@ -45,7 +45,7 @@ _ORGANISATION_WORDS = frozenset("centre center office union library school colle
 # Research, teaching, services and campaigns: a topic word there is not about the named person.
 _PROFESSIONAL_FRAMING = re.compile(
     r"(?<![a-z])(?:research\w*|study|studies|studying|expert|specialist|professor of|lecturer in|talk|lecture|"
-    r"seminar|webinar|book|award\w*|prize|grant|fellowship|explains|discusses|comments|awareness|campaign\w*|"
+    r"seminar|webinar|book|paper|award\w*|prize|grant|fellowship|explains|discusses|comments|awareness|campaign\w*|"
     r"fundrais\w*|charity|clinic|service|services|support|team|advice|adviser|advisers|workshop|course|module|"
     r"degree|programme|scholarship|treatments|patients|trial|vaccine|cure|drug|therapy for|policy|report|"
     r"appointed)(?![a-z])")
