@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..inspection import FOLDED, WORDS, Inspection
+from ..inspection import WORDS, Inspection
 from ..lexicon import clean_term, tokens_of
 from ..media.metadata import rights_holders
 from ..model import RIGHTS_CLEARED
@@ -84,7 +84,7 @@ class CopyrightCheck(Check):
                                 f"\u201c{match.group()}\u201d says the material was taken from someone else; no "
                                 "permission is recorded.")
         for start, end, domain in domain_hits(inspection, self.piracy_domains):
-            inspection.flag(self.category, "piracy_link", FOLDED, start, end,
+            inspection.flag(self.category, "piracy_link", WORDS, start, end,
                             f"Points to {domain}, a site that distributes copyrighted work without permission.")
         linked = link_domain(inspection, self.piracy_domains)
         if linked:

@@ -22,11 +22,11 @@ def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern | None:
 
 
 def domain_hits(inspection: Inspection, domains: tuple[str, ...]) -> list[tuple[int, int, str]]:
-    """(start, end, domain) for each listed domain in the text, in folded-text coordinates."""
+    """(start, end, domain) for each listed domain in the text, in words-view coordinates."""
     pattern = _domain_pattern(domains)
-    if pattern is None or _first_tokens(domains).isdisjoint(tokens_of(inspection.folded)):
+    if pattern is None or _first_tokens(domains).isdisjoint(tokens_of(inspection.words)):
         return []
-    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(inspection.folded)]
+    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(inspection.words)]
 
 
 def link_domain(inspection: Inspection, domains: tuple[str, ...]) -> str | None:

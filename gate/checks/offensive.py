@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from ..inspection import FOLDED, WORDS, Inspection
+from ..inspection import WORDS, Inspection
 from . import Check
 from .links import domain_hits, link_domain
 
@@ -48,7 +48,7 @@ class OffensiveCheck(Check):
             inspection.flag(self.category, "abusive_language", WORDS, *match.span(),
                             f"\u201c{written}\u201d is used here as a vulgar insult or crude slang.")
         for start, end, domain in domain_hits(inspection, self.adult_domains):
-            inspection.flag(self.category, "adult_link", FOLDED, start, end,
+            inspection.flag(self.category, "adult_link", WORDS, start, end,
                             f"Links to {domain}, a pornographic site.")
         linked = link_domain(inspection, self.adult_domains)
         if linked:
