@@ -34,11 +34,13 @@ _LEET_PRIMARY = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8"
 _LEET_SECONDARY = {"1": "l", "|": "i", "!": "l", "0": "o", "5": "s", "4": "a", "3": "e", "7": "t",
                    "@": "a", "$": "s", "+": "t", "8": "b", "9": "g", "€": "e"}
 _MASKS = frozenset("*#%_")
-_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*]{1,2}[a-z]){2,}(?![a-z0-9])")
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!|+*#%€")
+_TOKEN_TAIL = re.compile(r"[a-z0-9@$!|+*#%€]*$")
+_TOKEN_HEAD = re.compile(r"[a-z0-9@$!|+*#%€]*")
+_LETTERS_TAIL = re.compile(r"[a-z]*$")
+_LETTERS_HEAD = re.compile(r"[a-z]*")
 # A letter touching a digit or symbol: the only places leetspeak and masking can hide.
 # (Written symbol-first so the regex engine can skip straight to candidate characters.)
 _SYMBOL_IN_WORD = re.compile(r"[0-9@$!|+*#%€](?:(?<=[a-z].)|(?=[a-z]))")
@@ -216,13 +218,10 @@ def _unstretch(token: str, vocabulary: Vocabulary) -> str | None:
     return None
 
 
-def _token_around(text: str, index: int, chars: frozenset[str]) -> tuple[int, int]:
-    start = index
-    while start > 0 and text[start - 1] in chars:
-        start -= 1
-    end = index
-    while end < len(text) and text[end] in chars:
-        end += 1
+def _token_around(text: str, index: int, before: re.Pattern, after: re.Pattern) -> tuple[int, int]:
+    """The run of token characters around `index`, found with two anchored regex calls."""
+    start = before.search(text, max(0, index - 40), index).start()
+    end = after.match(text, index).end()
     return start, end
 
 
@@ -233,7 +232,7 @@ def _rewrite_words(folded: str, vocabulary: Vocabulary) -> tuple[str, OffsetMap 
     for hit in _SYMBOL_IN_WORD.finditer(folded):
         if hit.start() < seen_end:
             continue
-        start, end = _token_around(folded, hit.start(), _TOKEN_CHARS)
+        start, end = _token_around(folded, hit.start(), _TOKEN_TAIL, _TOKEN_HEAD)
         seen_end = end
         replacement = vocabulary.deleet(folded[start:end])
         if replacement:
@@ -247,7 +246,7 @@ def _rewrite_words(folded: str, vocabulary: Vocabulary) -> tuple[str, OffsetMap 
     for hit in _STRETCHED.finditer(folded):
         if hit.start() < seen_end:
             continue
-        start, end = _token_around(folded, hit.start(), _LETTERS)
+        start, end = _token_around(folded, hit.start(), _LETTERS_TAIL, _LETTERS_HEAD)
         seen_end = end
         replacement = _unstretch(folded[start:end], vocabulary)
         if replacement:
