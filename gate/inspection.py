@@ -10,7 +10,6 @@ from .normalise import NormalisedText
 
 # A newline always ends a sentence; . ! ? end one when followed by a space or the end.
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[.!?]*(?!\S))")
-_WORD_BEFORE = re.compile(r"[A-Za-z]+$")
 _ABBREVIATIONS = frozenset("co ltd inc plc dr prof mr mrs ms mx st rev revd cllr eg ie etc vs approx dept no".split())
 MAX_EXCERPT = 160
 
@@ -37,8 +36,9 @@ class Inspection:
         ends = []
         for match in _SENTENCE_END.finditer(view_text):
             if match.group() == ".":
-                word = _WORD_BEFORE.search(view_text, max(0, match.start() - 12), match.start())
-                if word and word.group().lower() in _ABBREVIATIONS:
+                start = match.start()
+                word = view_text[max(0, start - 7):start].rsplit(None, 1)[-1:]
+                if word and word[0].lower().lstrip("(") in _ABBREVIATIONS:
                     continue  # "Kent Cleaning Co. knowingly ..." is one sentence
             ends.append(match.end())
         return ends
