@@ -18,12 +18,14 @@ log = logging.getLogger(__name__)
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo organisation for a first look.")
 vault_cli = AppGroup("vault", help="The token vault.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(vault_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
 
@@ -83,6 +85,21 @@ def rotate_vault():
     record_event(None, "vault.rotated", "vault", None, secrets_reencrypted=count)
     db.session.commit()
     click.echo(f"Re-encrypted {count} stored secret(s) under the newest key.")
+
+
+@audit_cli.command("verify")
+def verify_audit():
+    """Recompute the audit chain; exit 1 if any event was altered or deleted."""
+    from scheduler.services.audit import verify_chain
+
+    authz.require(authz.SYSTEM, "audit.view")
+    report = verify_chain(db.session)
+    if report.intact:
+        click.echo(f"Audit trail intact: {report.events} events, every link checked.")
+        return
+    for problem in report.problems:
+        click.echo(f"BROKEN: {problem}", err=True)
+    raise SystemExit(1)
 
 
 @demo_cli.command("seed")

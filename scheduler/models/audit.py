@@ -22,8 +22,23 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(sa.String(40))
     subject_id: Mapped[str | None] = mapped_column(sa.String(80), nullable=True)
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The chain: each event stores the hash of the one before it, so editing or
+    # deleting history is detectable (`flask audit verify`).
+    sequence: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
     __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+
+
+class AuditChainHead(Base):
+    """One row: the last sequence number and hash. Appenders lock it, so the chain never forks."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class AuditTrailIsAppendOnly(RuntimeError):

@@ -60,3 +60,23 @@ def test_migrating_a_populated_database_keeps_child_rows(app_ctx):
     with _db.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(AccountGrant.__table__)).scalar() == 1
         assert connection.execute(sa.select(sa.func.count()).select_from(AccountCredential.__table__)).scalar() == 1
+
+
+def test_existing_history_is_chained_by_the_migration(app_ctx):
+    from flask_migrate import downgrade, upgrade
+
+    from scheduler.services.audit import verify_chain
+
+    head = _script_directory(app_ctx).get_current_head()
+    downgrade(revision="4443f894e79f")  # before the audit chain existed
+    try:
+        with _db.engine.begin() as connection:
+            for n in range(3):
+                connection.exec_driver_sql(
+                    "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, subject_type, subject_id,"
+                    f" details) VALUES ('2026-01-0{n + 1} 10:00:00.123456', NULL, 'system', 'old.event', 'thing',"
+                    f" '{n}', '{{\"n\": {n}}}')")
+    finally:
+        upgrade(revision=head)
+    report = verify_chain(_db.session)
+    assert report.intact and report.events == 3
