@@ -167,6 +167,7 @@ def _fold(text: str) -> tuple[str, OffsetMap | None]:
         return text.lower(), None  # same length, so offsets are unchanged
     pieces: list[str] = []
     offsets = OffsetMap()
+    one_for_one = True  # stays true while every character folds to exactly one character
     out_len = 0
     cursor = 0
     for run in _NON_ASCII.finditer(text):
@@ -175,17 +176,28 @@ def _fold(text: str) -> tuple[str, OffsetMap | None]:
             offsets.add(out_len, out_len + len(plain), cursor, run.start(), exact=True)
             pieces.append(plain)
             out_len += len(plain)
-        for index in range(run.start(), run.end()):
-            folded = fold_char(text[index])
-            offsets.add(out_len, out_len + len(folded), index, index + 1, exact=len(folded) == 1)
-            pieces.append(folded)
-            out_len += len(folded)
+        folds = [fold_char(char) for char in run.group()]
+        if all(len(f) == 1 for f in folds):  # emoji, "£", "’" -> "'": a straight copy, offset for offset
+            joined = "".join(folds)
+            offsets.add(out_len, out_len + len(joined), run.start(), run.end(), exact=True)
+            pieces.append(joined)
+            out_len += len(joined)
+        else:
+            one_for_one = False
+            for index, folded in enumerate(folds, start=run.start()):
+                offsets.add(out_len, out_len + len(folded), index, index + 1, exact=len(folded) == 1)
+                pieces.append(folded)
+                out_len += len(folded)
         cursor = run.end()
     if cursor < len(text):
         plain = text[cursor:].lower()
         offsets.add(out_len, out_len + len(plain), cursor, len(text), exact=True)
         pieces.append(plain)
-    return "".join(pieces), offsets
+    # Python's lower() can change length too (e.g. "İ"); only a same-length result keeps offsets as they are.
+    folded_text = "".join(pieces)
+    if one_for_one and len(folded_text) == len(text):
+        return folded_text, None
+    return folded_text, offsets
 
 
 def _deleet(token: str, vocabulary: Vocabulary) -> str | None:
