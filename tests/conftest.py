@@ -226,8 +226,14 @@ class _IsolatedClient:
     def __getattr__(self, name):
         attr = getattr(self._client, name)
         if name in {"get", "post", "put", "patch", "delete", "open"}:
-            return lambda *a, **kw: contextvars.Context().run(attr, *a, **kw)
+            return lambda *a, **kw: contextvars.Context().run(self._complete, attr, a, kw)
         return attr
+
+    @staticmethod
+    def _complete(call, args, kwargs):
+        response = call(*args, **kwargs)
+        response.get_data()  # a streamed body must be read inside the request's context
+        return response
 
 
 class Browser:

@@ -93,3 +93,24 @@ def test_concurrent_appenders_never_fork_the_chain(app, db, make):
     assert report.intact and report.events == 30
     sequences = db.session.scalars(sa.select(AuditEvent.sequence).order_by(AuditEvent.sequence)).all()
     assert sequences == list(range(1, 31))
+
+
+def test_admins_filter_and_export_the_trail(app, db, make, new_browser):
+    import csv
+    import io
+
+    make.user("admin@example.org", is_admin=True)
+    _events(db, make, 3)
+    admin = new_browser()
+    admin.login("admin@example.org")
+    page = admin.get("/admin/audit?action=test.&subject_type=thing&subject_id=1").get_data(as_text=True)
+    assert page.count("test.step") == 1
+    export = admin.get("/admin/audit.csv?action=test.step&from=2000-01-01&to=2999-12-31")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    assert [r["subject_id"] for r in rows] == ["0", "1", "2"] and all(len(r["hash"]) == 64 for r in rows)
+    assert admin.get("/admin/audit.csv?from=yesterday").status_code == 400
+    member = new_browser()
+    make.user("member@example.org")
+    member.login("member@example.org")
+    assert member.get("/admin/audit.csv").status_code == 403
