@@ -101,8 +101,18 @@ RULES: dict[str, Callable[[object, object], bool]] = {
     "account.connect": _admin_only,
     "account.manage": _admin_only,
     "admin.area": _admin_only,
-    # Used by later features; defined now so the matrix is complete.
+    # Posting slots and the late-approval rule.
     "team.manage_settings": _manager_of_team,
+    # Posts. DESIGN.md: a member may compose, schedule, edit and cancel the
+    # team's posts, not only their own: the accounts and the work are shared,
+    # every edit re-runs the gate and voids approvals, and the audit names who.
+    "post.list": _member_of_team,
+    "post.create": _member_of_team,
+    "post.view": _member_of_team,
+    "post.edit": _member_of_team,  # content and time
+    "post.cancel": _member_of_team,
+    "post.settle_target": _member_of_team,  # mark an unconfirmed target published, or retry
+    "media.upload": lambda user, obj: bool(user.team_ids),
 }
 
 ADMIN_BYPASS_EXCEPTIONS: set[str] = {"user.change_own_password"}

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from scheduler.web import accounts, admin, api, auth, errors, main, session
+    from scheduler.web import accounts, admin, api, auth, errors, main, policy, posts, session
 
     session.init_login(app)
     errors.register_error_handlers(app)
@@ -13,4 +13,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(policy.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(posts.bp)
+    app.register_blueprint(posts.api_bp)
