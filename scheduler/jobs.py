@@ -88,3 +88,11 @@ def release_lifted_embargoes() -> int:
 
     with job_context():
         return run()
+
+
+def escalate_waiting_posts() -> int:
+    """Flagged posts waiting too long (or too near their slot) go to the deputy or admins."""
+    from scheduler.services.approvals import escalate_waiting_posts as run
+
+    with job_context():
+        return run()

@@ -56,11 +56,13 @@ class Post(Base):
     state: Mapped[PostState] = mapped_column(str_enum(PostState, "post_state"), default=PostState.draft, index=True)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     team: Mapped[Team] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     targets: Mapped[list["PostTarget"]] = relationship(back_populates="post", cascade="all, delete-orphan",
                                                        order_by="PostTarget.id")
 

@@ -71,11 +71,18 @@ class Team(Base):
     # What happens to a post cleared after its time has passed: "expire" (tell
     # the author; never publish an announcement late) or "publish_late".
     late_approval_rule: Mapped[str] = mapped_column(sa.String(24), default="expire", server_default="expire")
+    # Escalation: a flagged post that waits longer than this, or is this close
+    # to its slot, goes to the deputy (or the admins) and the author is told.
+    approval_wait_limit_minutes: Mapped[int] = mapped_column(sa.Integer, default=24 * 60, server_default="1440")
+    escalate_minutes_before_slot: Mapped[int] = mapped_column(sa.Integer, default=60, server_default="60")
+    # Another team's manager who may decide when this team's managers cannot.
+    deputy_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="team", cascade="all, delete-orphan", order_by="Membership.id"
     )
+    deputy: Mapped["User | None"] = relationship(foreign_keys=[deputy_user_id])
 
     def __repr__(self) -> str:
         return f"<Team {self.id} {self.name}>"

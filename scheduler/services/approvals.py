@@ -25,12 +25,54 @@ def team_managers_other_than_author(post: Post) -> list[User]:
 
 
 def may_decide(user: User, post: Post) -> bool:
-    """Managers of the team (not the author); admins when no other manager of the team can."""
+    """Managers of the team (never the author); the team's deputy and the admins too once the post
+    has escalated, or when the author is the team's only manager."""
     if user is None or not getattr(user, "active", False) or user.id == post.author_id:
         return False
     if user.role_in(post.team_id) == TeamRole.manager:
         return True
-    return bool(user.is_admin) and not team_managers_other_than_author(post)
+    fallback = post.escalated_at is not None or not team_managers_other_than_author(post)
+    return fallback and (bool(user.is_admin) or user.id == post.team.deputy_user_id)
+
+
+def fallback_deciders(post: Post) -> list[User]:
+    """Who is asked when the team's own managers cannot (or did not) decide: the deputy, else the admins."""
+    from scheduler.services.notifications import active_admins
+
+    deputy = post.team.deputy
+    if deputy is not None and deputy.active and deputy.id != post.author_id:
+        return [deputy]
+    return [admin for admin in active_admins(db.session) if admin.id != post.author_id]
+
+
+def escalate_waiting_posts() -> int:
+    """Posts waiting too long, or too close to their slot, go to the deputy or admins; the author is told."""
+    from datetime import timedelta
+
+    from scheduler.models import now_utc
+
+    now = now_utc()
+    escalated = 0
+    waiting = db.session.scalars(sa.select(Post).where(Post.state == PostState.awaiting_approval,
+                                                       Post.escalated_at.is_(None))).all()
+    for post in waiting:
+        team = post.team
+        waited_too_long = post.submitted_at is not None and \
+            now - post.submitted_at >= timedelta(minutes=team.approval_wait_limit_minutes)
+        slot_is_near = post.scheduled_at is not None and \
+            post.scheduled_at - now <= timedelta(minutes=team.escalate_minutes_before_slot)
+        if not (waited_too_long or slot_is_near):
+            continue
+        post.escalated_at = now
+        reason = "it has waited too long" if waited_too_long else "its time is close"
+        record_event(None, "post.escalated", "post", post.id, reason=reason)
+        notify_users(db.session, fallback_deciders(post), "approval_escalated",
+                     f"Escalated to you because {reason}: {post.author.display_name}'s post for {team.name} "
+                     f"needs a sign-off.", f"/posts/{post.id}")
+        notify_users(db.session, [post.author], "post_escalated",
+                     f"Your post \"{_preview(post.text)}\" was escalated because {reason}.", f"/posts/{post.id}")
+        escalated += 1
+    return escalated
 
 
 def _check_decision(manager: User, post: Post, content_hash) -> None:

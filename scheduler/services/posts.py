@@ -194,6 +194,7 @@ def submit_post(actor, post: Post) -> Post:
     if verdict.decision == gate.CLEAR:
         schedule_cleared_post(actor, post, reason="clear")
     else:
+        post.submitted_at, post.escalated_at = now_utc(), None
         move_post(db.session, post, PostState.awaiting_approval, actor, verdict_id=verdict.id)
         for target in post.targets:
             if target.state == TargetState.scheduled:
@@ -204,10 +205,10 @@ def submit_post(actor, post: Post) -> Post:
 
 def _tell_deciders(post: Post, verdict) -> None:
     """The team's managers (or the admins, when the author is the only one) learn a post needs them."""
-    from scheduler.services.approvals import team_managers_other_than_author
-    from scheduler.services.notifications import active_admins, notify_users
+    from scheduler.services.approvals import fallback_deciders, team_managers_other_than_author
+    from scheduler.services.notifications import notify_users
 
-    deciders = team_managers_other_than_author(post) or active_admins(db.session)
+    deciders = team_managers_other_than_author(post) or fallback_deciders(post)
     categories = ", ".join(sorted({f["category"].replace("_", " ") for f in verdict.flags}))
     notify_users(db.session, [u for u in deciders if u.id != post.author_id], "approval_needed",
                  f"{post.author.display_name}'s post for {post.team.name} needs your sign-off ({categories}).",
@@ -217,8 +218,10 @@ def _tell_deciders(post: Post, verdict) -> None:
 def schedule_cleared_post(actor, post: Post, reason: str) -> None:
     """Cleared (by the gate or a manager): targets go on the queue, or expire if the time has passed."""
     late = post.scheduled_at is not None and post.scheduled_at < now_utc() - PAST_TOLERANCE
-    if late and post.team.late_approval_rule == LateApprovalRule.expire.value:
-        expire_post(post, "it was cleared after its scheduled time and the team does not publish late")
+    if late and (post.team.late_approval_rule == LateApprovalRule.expire.value or _is_embargoed(post)):
+        expire_post(post, "it was cleared after its scheduled time, and "
+                    + ("embargoed announcements never go out late" if _is_embargoed(post)
+                       else "the team does not publish late"))
         return
     move_post(db.session, post, PostState.scheduled, actor, reason=reason)
     for target in post.targets:
@@ -226,6 +229,18 @@ def schedule_cleared_post(actor, post: Post, reason: str) -> None:
             target.due_at = max(post.scheduled_at, now_utc()) if late else post.scheduled_at
             move_target(db.session, target, TargetState.scheduled, actor)
             enqueue_target(target)
+
+
+EMBARGO_RULES = {"embargoed_term", "embargo_marker"}
+
+
+def _is_embargoed(post: Post) -> bool:
+    """Did the gate flag this very content for an embargo (under any policy version)?"""
+    from scheduler.models import GateVerdict
+
+    verdicts = db.session.scalars(sa.select(GateVerdict.flags).where(GateVerdict.post_id == post.id,
+                                                                     GateVerdict.content_hash == post.content_hash))
+    return any(flag.get("rule") in EMBARGO_RULES for flags in verdicts for flag in flags)
 
 
 def enqueue_target(target: PostTarget) -> None:

@@ -81,3 +81,61 @@ def test_an_admin_never_approves_their_own_post(org, db, make):  # noqa: F811
     db.session.commit()
     with pytest.raises(Conflict, match="your own post"):
         approvals.approve_post(org["admin"], post, post.content_hash)
+
+
+def test_a_post_waiting_too_long_escalates_to_the_admins(org, db):  # noqa: F811
+    from datetime import timedelta
+
+    import time_machine
+
+    from scheduler.models import now_utc
+
+    post = new_post(org, PHONE_POST, scheduled_at=now_utc() + timedelta(days=3), publish_now=False)
+    db.session.commit()
+    assert approvals.escalate_waiting_posts() == 0
+    assert not approvals.may_decide(org["admin"], post)
+    with time_machine.travel(now_utc() + timedelta(hours=25), tick=False):
+        assert approvals.escalate_waiting_posts() == 1
+        db.session.commit()
+    post = reload(db, post)
+    assert post.escalated_at is not None and approvals.may_decide(org["admin"], post)
+    kinds = {(n.user_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
+    assert (org["admin"].id, "approval_escalated") in kinds and (org["author"].id, "post_escalated") in kinds
+    assert approvals.escalate_waiting_posts() == 0  # once only
+
+
+def test_a_post_near_its_slot_escalates_to_the_deputy(org, db, make):  # noqa: F811
+    from datetime import timedelta
+
+    from scheduler.models import now_utc
+
+    deputy = make.user("deputy@example.org")
+    org["comms"].deputy_user_id = deputy.id
+    db.session.commit()
+    post = new_post(org, PHONE_POST, scheduled_at=now_utc() + timedelta(minutes=30), publish_now=False)
+    db.session.commit()
+    assert approvals.escalate_waiting_posts() == 1
+    db.session.commit()
+    assert db.session.scalar(sa.select(Notification).where(Notification.kind == "approval_escalated")).user_id \
+        == deputy.id
+    approvals.approve_post(deputy, reload(db, post), post.content_hash)
+    db.session.commit()
+    assert reload(db, post).state == PostState.scheduled
+
+
+def test_embargoed_content_never_goes_out_late_even_if_the_team_publishes_late(org, db):  # noqa: F811
+    from datetime import timedelta
+
+    import time_machine
+
+    from scheduler.models import now_utc
+
+    org["comms"].late_approval_rule = "publish_late"
+    db.session.commit()
+    post = new_post(org, "Big news, embargoed until 9am Friday: the Heron Prize winners.",
+                    scheduled_at=now_utc() + timedelta(minutes=10), publish_now=False)
+    db.session.commit()
+    with time_machine.travel(now_utc() + timedelta(minutes=30), tick=False):
+        approvals.approve_post(org["manager"], post, post.content_hash)
+        db.session.commit()
+    assert reload(db, post).state == PostState.expired
