@@ -50,7 +50,9 @@ def _trie_pattern(terms: Iterable[str]) -> str:
     def emit(node: dict) -> str:
         branches = []
         optional = "" in node
-        for char in sorted(k for k in node if k):
+        # The stem marker goes last: its "[a-z']*" can match nothing, and the first branch that
+        # succeeds wins, so trying it first would cut "research on" short at "research".
+        for char in sorted((k for k in node if k), key=lambda k: (k == "\x00", k)):
             if char == " ":
                 piece = r"[\s\-]+"
             elif char == "\x00":  # the stem marker
@@ -205,6 +207,8 @@ class LexiconIndex:
             words = term.rstrip("*").split(" ")
             prefixes = [" ".join(words[:n]) for n in range(1, len(words))]
             found = [p for p in prefixes if p in owners]
+            # A stem ("research*") also covers a longer listed word ("researches") or phrase.
+            found += [stem + "*" for stem in self._stems if term != stem + "*" and term.startswith(stem)]
             if found:
                 self._prefix_terms[term] = found
         self._term_regexes: dict[str, re.Pattern] = {}

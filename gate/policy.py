@@ -52,6 +52,7 @@ SCHEMA: dict = {
         "phone_region": TEXT, "freemail_domains": TERMS, "role_mailbox_words": TERMS,
         "residence_cues": TERMS, "birth_cues": TERMS, "id_patterns": ("records", {"name": TEXT, "pattern": REGEX, "cues": TERMS}),
         "sensitive_details": ("mapping of", TERMS), "sensitive_topics": ("mapping of", TERMS),
+        "professional_framing": TERMS,
         "people_in_alt_text": TERMS, "faces": _FACES,
     },
     "confidential": {

@@ -42,13 +42,6 @@ _POSSESSED_DETAIL = re.compile(
     r"operation|surgery|treatment|therapy|medication|benefits|loan|overdraft|immigration|asylum)(?![a-z])")
 _ORGANISATION_WORDS = frozenset("centre center office union library school college department service services team "
                                 "council hospital trust society club group network university faculty unit hub".split())
-# Research, teaching, services and campaigns: a topic word there is not about the named person.
-_PROFESSIONAL_FRAMING = re.compile(
-    r"(?<![a-z])(?:research\w*|study|studies|studying|expert|specialist|professor of|lecturer in|talk|lecture|"
-    r"seminar|webinar|book|paper|award\w*|prize|grant|fellowship|explains|discusses|comments|awareness|campaign\w*|"
-    r"fundrais\w*|charity|clinic|service|services|support|team|advice|adviser|advisers|workshop|course|module|"
-    r"degree|programme|scholarship|treatments|patients|trial|vaccine|cure|drug|therapy for|policy|report|"
-    r"appointed)(?![a-z])")
 _DIGIT_RUN = re.compile(r"\d+")
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])")
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
@@ -126,6 +119,7 @@ class PersonalDataCheck(Check):
                             for p in self.settings.get("id_patterns") or ()]
         self.details = {kind: self.lexicon(kind, self.settings.get("sensitive_details") or {})
                         for kind in (self.settings.get("sensitive_details") or {})}
+        self.framing = self.lexicon("professional_framing")
         self.topics = {kind: self.lexicon(kind, self.settings.get("sensitive_topics") or {})
                        for kind in (self.settings.get("sensitive_topics") or {})}
         self.people_words = self.lexicon("people_in_alt_text")
@@ -277,7 +271,7 @@ class PersonalDataCheck(Check):
         for kind, lexicon in self.topics.items():
             for match in lexicon.finditer(words):
                 sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
-                if not _PROFESSIONAL_FRAMING.search(words, sentence_start, sentence_end):
+                if not self.framing.search(words, sentence_start, sentence_end):
                     topics.append((kind, match))
         self._possessed_details(inspection)
         if events:
