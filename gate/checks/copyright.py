@@ -8,7 +8,7 @@ from ..lexicon import clean_term, tokens_of
 from ..media.metadata import rights_holders
 from ..model import RIGHTS_CLEARED
 from . import Check
-from .links import domain_hits, link_domain
+from .links import DomainList
 
 # Advice about copyright ("never use images without permission") is not a breach of it.
 _ADVICE = re.compile(r"(?<![a-z])(?:(?:don't|do not|never|please don't|please do not) (?:use|share|post|copy|repost|"
@@ -50,7 +50,7 @@ class CopyrightCheck(Check):
     def __init__(self, policy) -> None:
         super().__init__(policy)
         self.cues = self.lexicon("cues")
-        self.piracy_domains = tuple(d.lower() for d in self.settings.get("piracy_domains") or ())
+        self.piracy_domains = DomainList(self.settings.get("piracy_domains") or ())
         self.open_licences = self.lexicon("open_licences")
         self.restrictive = self.lexicon("restrictive_licences")
         own = policy.section("organisation").get("own_credits") or ()
@@ -83,10 +83,10 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d says the material was taken from someone else; no "
                                 "permission is recorded.")
-        for start, end, domain in domain_hits(inspection, self.piracy_domains):
+        for start, end, domain in self.piracy_domains.hits(inspection):
             inspection.flag(self.category, "piracy_link", WORDS, start, end,
                             f"Points to {domain}, a site that distributes copyrighted work without permission.")
-        linked = link_domain(inspection, self.piracy_domains)
+        linked = self.piracy_domains.in_link(inspection)
         if linked:
             inspection.flag_link(self.category, "piracy_link",
                                  f"The post's link goes to {linked}, a site that distributes copyrighted work "

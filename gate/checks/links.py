@@ -1,39 +1,38 @@
-"""Finding domains in a post's text and its link, for the checks that care about where a post points."""
+"""Finding listed domains in a post's text and in its link (piracy sites, adult sites)."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..inspection import Inspection
 from ..lexicon import tokens_of
 
-
-@lru_cache(maxsize=64)
-def _first_tokens(domains: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(re.match(r"[a-z0-9]*", d).group() for d in domains)
+# Parts of a domain too common to say anything on their own.
+_GENERIC_PARTS = frozenset("www com org net co uk se ru is to mx cc sk li st rs nz lol me io tv info biz".split())
 
 
-@lru_cache(maxsize=64)
-def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern | None:
-    if not domains:
-        return None
-    alternatives = "|".join(re.escape(d) for d in sorted(domains, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9\-])(?:{alternatives})(?![a-z0-9\-])")
+class DomainList:
+    """A list of domains, compiled once; a text is scanned only if a telling part of one appears in it."""
 
+    def __init__(self, domains) -> None:
+        self.domains = tuple(sorted({d.strip().lower() for d in domains if d and d.strip()}, key=len, reverse=True))
+        keys = set()
+        for domain in self.domains:
+            parts = [p for p in re.findall(r"[a-z0-9]+", domain) if p not in _GENERIC_PARTS] or [domain]
+            keys.add(max(parts, key=len))
+        self._keys = frozenset(keys)
+        alternatives = "|".join(re.escape(d) for d in self.domains)
+        self._pattern = re.compile(rf"(?<![a-z0-9\-])(?:{alternatives})(?![a-z0-9\-])") if self.domains else None
 
-def domain_hits(inspection: Inspection, domains: tuple[str, ...]) -> list[tuple[int, int, str]]:
-    """(start, end, domain) for each listed domain in the text, in words-view coordinates."""
-    pattern = _domain_pattern(domains)
-    if pattern is None or _first_tokens(domains).isdisjoint(tokens_of(inspection.words)):
-        return []
-    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(inspection.words)]
+    def hits(self, inspection: Inspection) -> list[tuple[int, int, str]]:
+        """(start, end, domain) for each listed domain in the post's text, in words-view coordinates."""
+        if self._pattern is None or self._keys.isdisjoint(tokens_of(inspection.words)):
+            return []
+        return [(m.start(), m.end(), m.group()) for m in self._pattern.finditer(inspection.words)]
 
-
-def link_domain(inspection: Inspection, domains: tuple[str, ...]) -> str | None:
-    """The listed domain the post's separate link points at, if any."""
-    pattern = _domain_pattern(domains)
-    link = (inspection.post.link or "").lower()
-    if pattern is None or not link:
-        return None
-    found = pattern.search(link)
-    return found.group() if found else None
+    def in_link(self, inspection: Inspection) -> str | None:
+        """The listed domain the post's separate link points at, if any."""
+        link = (inspection.post.link or "").lower()
+        if self._pattern is None or not link:
+            return None
+        found = self._pattern.search(link)
+        return found.group() if found else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..inspection import WORDS, Inspection
 from . import Check
-from .links import domain_hits, link_domain
+from .links import DomainList
 
 
 class OffensiveCheck(Check):
@@ -18,7 +18,7 @@ class OffensiveCheck(Check):
         # offensive when written in lower case or shouted, and never inside an allowed phrase.
         self.name_like = self.lexicon("name_like")
         self.allowed = self.lexicon("allow_phrases")
-        self.adult_domains = tuple(d.lower() for d in self.settings.get("adult_domains") or ())
+        self.adult_domains = DomainList(self.settings.get("adult_domains") or ())
 
     def evasion_lexicons(self):
         return [self.profanity, self.sexual, self.name_like]
@@ -47,9 +47,9 @@ class OffensiveCheck(Check):
                 continue  # capitalised: most likely a name (Dick, Fanny) or a title
             inspection.flag(self.category, "abusive_language", WORDS, *match.span(),
                             f"\u201c{written}\u201d is used here as a vulgar insult or crude slang.")
-        for start, end, domain in domain_hits(inspection, self.adult_domains):
+        for start, end, domain in self.adult_domains.hits(inspection):
             inspection.flag(self.category, "adult_link", WORDS, start, end,
                             f"Links to {domain}, a pornographic site.")
-        linked = link_domain(inspection, self.adult_domains)
+        linked = self.adult_domains.in_link(inspection)
         if linked:
             inspection.flag_link(self.category, "adult_link", f"The post's link goes to {linked}, a pornographic site.")

@@ -11,7 +11,7 @@ import re
 import phonenumbers
 
 from ..inspection import FOLDED, ORIGINAL, WORDS, Inspection
-from ..lexicon import Lexicon
+from ..lexicon import Lexicon, tokens_of
 from ..media.faces import FaceSettings, UnreadableImage, count_faces
 from ..model import CONSENT
 from . import Check
@@ -42,11 +42,15 @@ _POSSESSED_DETAIL = re.compile(
     r"operation|surgery|treatment|therapy|medication|benefits|loan|overdraft|immigration|asylum)(?![a-z])")
 _ORGANISATION_WORDS = frozenset("centre center office union library school college department service services team "
                                 "council hospital trust society club group network university faculty unit hub".split())
-_DIGIT_RUN = re.compile(r"\d+")
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])")
 _POSTCODE = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,2}\d[a-z\d]?) ?\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
+_STREET_WORDS = frozenset("road rd street st lane ln avenue ave close drive crescent way gardens terrace place grove "
+                          "court rise mews row square walk hill parade".split())
+_FLAT_WORDS = frozenset({"flat", "apartment", "apt"})
+_INWARD_CODE = re.compile(r"\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])")
+# Digit first, so the engine can skip straight to numbers; the look-behind keeps "£12" and "3.5" out.
 _STREET_ADDRESS = re.compile(
-    r"(?<![a-z0-9£$.,])(?:flat \d+[a-z]?,? )?\d{1,4}[a-z]?,? (?:[a-z']+ ){1,3}(?:road|rd|street|st|lane|ln|avenue|"
+    r"\d(?<![a-z0-9£$.,]\d)\d{0,3}[a-z]?,? (?:[a-z']+ ){1,3}(?:road|rd|street|st|lane|ln|avenue|"
     r"ave|close|drive|crescent|way|gardens|terrace|place|grove|court|rise|mews|row|square|walk|hill|parade)(?![a-z])")
 _FLAT = re.compile(r"(?<![a-z])(?:flat|apartment|apt) \d+[a-z]?(?![a-z0-9])")
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -226,23 +230,15 @@ class PersonalDataCheck(Check):
     def _addresses(self, inspection: Inspection) -> None:
         folded = inspection.folded
         found = set()
-        # Every address pattern has a digit (house number, flat number, postcode): look only there.
-        for digits in _DIGIT_RUN.finditer(folded):
-            first, last = digits.span()
-            if last - first > 4:
-                continue  # years, phone numbers and prices are not house numbers or postcodes
-            before = folded[first - 1:first] if first else ""
-            after = folded[last:last + 2]
-            start, end = max(0, first - 12), min(len(folded), last + 50)
-            # Cheap tests first: a postcode digit touches a letter, a house number is followed by a
-            # space (or "14a "), a flat number follows "flat".
-            if before.isalpha() or after[:1].isalpha():
-                found.update(m.span() for m in _POSTCODE.finditer(folded, start, end)
-                             if m.group().replace(" ", "") not in self.public_postcodes)
-            if after[:1] == " " or after[:1] == "," or (after[:1].isalpha() and after[1:2] == " "):
-                found.update(m.span() for m in _STREET_ADDRESS.finditer(folded, max(0, first - 1), end))
-            if folded[max(0, first - 10):first].rstrip().endswith(("flat", "apartment", "apt")):
-                found.update(m.span() for m in _FLAT.finditer(folded, start, end))
+        tokens = tokens_of(folded)
+        # Cheap tests first: a postcode has an inward code ("7nz"), a street address a street word.
+        for inward in _INWARD_CODE.finditer(folded):
+            found.update(m.span() for m in _POSTCODE.finditer(folded, max(0, inward.start() - 6), inward.end())
+                         if m.group().replace(" ", "") not in self.public_postcodes)
+        if not _STREET_WORDS.isdisjoint(tokens):
+            found.update(m.span() for m in _STREET_ADDRESS.finditer(folded))
+        if not _FLAT_WORDS.isdisjoint(tokens):
+            found.update(m.span() for m in _FLAT.finditer(folded))
         people = None
         for start, end in sorted(found):
             if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
