@@ -47,12 +47,18 @@ class Inspection:
     def _sentence_ends(self) -> dict[str, list[int]]:
         return {}
 
-    @cached_property
-    def people(self) -> list[tuple[int, int]]:
-        """Named people and @handles in the original text (computed once, shared by the checks)."""
-        from .checks.people import named_people
+    def people_in(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Named people and @handles within original[start:end] — usually a sentence or two.
 
-        return named_people(self.original)
+        Checks ask about the sentence around a hit, so scanning just that is much cheaper on
+        long posts than finding every name in the text.
+        """
+        cache = self.__dict__.setdefault("_people_cache", {})
+        if (start, end) not in cache:
+            from .checks.people import named_people
+
+            cache[(start, end)] = [(start + a, start + b) for a, b in named_people(self.original[start:end])]
+        return cache[(start, end)]
 
     @cached_property
     def organisations(self) -> list[tuple[int, int]]:

@@ -29,7 +29,6 @@ class DefamationCheck(Check):
 
     def run(self, inspection: Inspection) -> None:
         words = inspection.words
-        targets = None
         found = list(self.allegations.finditer(words))
         if any(hint in words for hint in _FABRICATION_HINTS):
             found += list(_FABRICATION.finditer(words))
@@ -37,10 +36,11 @@ class DefamationCheck(Check):
             sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
             if self.hedges.search(words, sentence_start, sentence_end):
                 continue
-            if targets is None:
-                targets = inspection.people
             start, end = inspection.to_original(WORDS, *match.span())
-            target = _target_for(inspection, targets, start, words[sentence_start:sentence_end])
+            o_start, o_end = inspection.sentence(ORIGINAL, start)
+            previous_start, _ = inspection.sentence(ORIGINAL, max(0, o_start - 2))
+            people = inspection.people_in(previous_start, o_end)
+            target = _target_for(inspection, people, start, words[sentence_start:sentence_end])
             if target is None:  # organisations are found only when no person is the target
                 target = _target_for(inspection, inspection.organisations, start, words[sentence_start:sentence_end])
             if target is None:

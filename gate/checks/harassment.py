@@ -59,7 +59,6 @@ class HarassmentCheck(Check):
 
     def run(self, inspection: Inspection) -> None:
         words = inspection.words
-        people = None
         for match in self.insults.finditer(words):
             sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 50):match.start()]
@@ -81,9 +80,7 @@ class HarassmentCheck(Check):
                 continue
             if not _COPULA_BEFORE.search(before):
                 continue
-            if people is None:
-                people = inspection.people
-            target = _named_target_before(inspection, people, start)
+            target = _named_target_before(inspection, inspection.people_in(o_start, start), start)
             if target:
                 inspection.flag(self.category, "insult_at_named_person", ORIGINAL, target[0], end,
                                 f"Calls {inspection.original[target[0]:target[1]]} \u201c{match.group()}\u201d; "

@@ -239,13 +239,11 @@ class PersonalDataCheck(Check):
             found.update(m.span() for m in _STREET_ADDRESS.finditer(folded))
         if not _FLAT_WORDS.isdisjoint(tokens):
             found.update(m.span() for m in _FLAT.finditer(folded))
-        people = None
         for start, end in sorted(found):
             if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
                 # A venue or office address is fine; an address right after a person's name is theirs.
-                if people is None:
-                    people = [inspection.to_original(ORIGINAL, *p) for p in inspection.people]
                 o_start, _ = inspection.to_original(FOLDED, start, end)
+                people = inspection.people_in(*inspection.sentence(ORIGINAL, o_start))
                 if not any(0 <= o_start - p_end <= 25 for _, p_end in people):
                     continue
             inspection.flag(self.category, "home_address", FOLDED, start, end,
@@ -271,11 +269,10 @@ class PersonalDataCheck(Check):
                     topics.append((kind, match))
         self._possessed_details(inspection)
         if events:
-            self._link_to_people(inspection, events, inspection.people)
+            self._link_to_people(inspection, events, strict=False)
         if topics:
             # A bare topic word needs a clearer person than "Foundation Year" or "Home Office".
-            likely = [p for p in inspection.people if is_person_reference(inspection.original[p[0]:p[1]])]
-            self._link_to_people(inspection, topics, likely)
+            self._link_to_people(inspection, topics, strict=True)
 
     def _possessed_details(self, inspection: Inspection) -> None:
         original = inspection.original
@@ -288,16 +285,22 @@ class PersonalDataCheck(Check):
                                 f"Refers to \u201c{match.group()}\u201d, a named person's private matter; that "
                                 "needs their permission.")
 
-    def _link_to_people(self, inspection: Inspection, hits: list, people: list[tuple[int, int]]) -> None:
-        """Flag each detail said of a person named in its sentence (or, via a pronoun, the one before)."""
+    def _link_to_people(self, inspection: Inspection, hits: list, strict: bool) -> None:
+        """Flag each detail said of a person named in its sentence (or, via a pronoun, the one before).
+
+        With `strict`, names that look like offices or schemes ("Home Office") do not count.
+        """
         for kind, match in hits:
             start, end = inspection.to_original(WORDS, *match.span())
             sentence_start, sentence_end = inspection.sentence(ORIGINAL, start)
+            previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))
+            people = inspection.people_in(previous_start, sentence_end)
+            if strict:
+                people = [p for p in people if is_person_reference(inspection.original[p[0]:p[1]])]
             # The person must be someone other than the matched words ("the Hardship Fund" is not a person).
             people = [p for p in people if p[1] <= start or p[0] >= end]
             person = next((p for p in people if sentence_start <= p[0] and p[1] <= sentence_end), None)
             if person is None and _PRONOUN.search(inspection.original[sentence_start:sentence_end].lower()):
-                previous_start, _ = inspection.sentence(ORIGINAL, max(0, sentence_start - 2))
                 person = next((p for p in people if previous_start <= p[0] < sentence_start), None)
             if person is None:
                 continue
