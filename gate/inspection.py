@@ -79,6 +79,15 @@ class Inspection:
         end = ends[position] if position < len(ends) else len(view_text)
         return start, end
 
+    @property
+    def cue_text(self) -> str:
+        """Text to look up cue words in, with folded-view offsets.
+
+        The words view shares the lexicon scan already made; it can stand in for the folded view
+        whenever de-obfuscation kept every length ("sh1t" -> "shit"), which is nearly always.
+        """
+        return self.words if len(self.words) == len(self.folded) else self.folded
+
     def view(self, name: str) -> str:
         return {FOLDED: self.folded, WORDS: self.words, ORIGINAL: self.original}[name]
 

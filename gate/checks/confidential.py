@@ -99,7 +99,7 @@ class ConfidentialCheck(Check):
             return
 
     def _credentials(self, inspection: Inspection) -> None:
-        cue_starts = [hit.start() for hit in self.credential_words.finditer(inspection.folded)]
+        cue_starts = [hit.start() for hit in self.credential_words.finditer(inspection.cue_text)]
         if cue_starts:
             self._passwords(inspection, cue_starts)
         # Cheap test first: keys are long unbroken strings, and most posts have no word of 16+ characters.

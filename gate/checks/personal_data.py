@@ -219,7 +219,7 @@ class PersonalDataCheck(Check):
         for name, pattern, cues in self.id_patterns:
             if cues:  # look only just after each cue word ("student number 2190...")
                 matches = (pattern.search(folded, max(0, hit.start() - 12), hit.end() + 40)
-                           for hit in cues.finditer(folded))
+                           for hit in cues.finditer(inspection.cue_text))
                 matches = sorted({m.span(): m for m in matches if m}.values(), key=lambda m: m.start())
             else:
                 matches = pattern.finditer(folded)
@@ -240,7 +240,7 @@ class PersonalDataCheck(Check):
         if not _FLAT_WORDS.isdisjoint(tokens):
             found.update(m.span() for m in _FLAT.finditer(folded))
         for start, end in sorted(found):
-            if self.residence.search(folded, max(0, start - 80), min(len(folded), end + 60)) is None:
+            if self.residence.search(inspection.cue_text, max(0, start - 80), min(len(folded), end + 60)) is None:
                 # A venue or office address is fine; an address right after a person's name is theirs.
                 o_start, _ = inspection.to_original(FOLDED, start, end)
                 people = inspection.people_in(*inspection.sentence(ORIGINAL, o_start))
@@ -250,7 +250,7 @@ class PersonalDataCheck(Check):
                             "Gives what looks like someone's home address or postcode.")
 
     def _birth_dates(self, inspection: Inspection) -> None:
-        if self._birth is None or not self.birth_cues.could_match(inspection.folded):
+        if self._birth is None or not self.birth_cues.could_match(inspection.cue_text):
             return
         for match in self._birth.finditer(inspection.folded):
             inspection.flag(self.category, "date_of_birth", FOLDED, *match.span(),
