@@ -64,6 +64,9 @@ def can_see(user, obj) -> bool:
     shared_with = getattr(obj, "visible_to_team_ids", None)
     if shared_with is not None:  # shared accounts: the owner and every team granted them
         return bool(shared_with & user.team_ids)
+    team = getattr(obj, "team", None)
+    if isinstance(team, Team) and team.deputy_user_id == user.id:  # a team's deputy decides its posts
+        return True
     team_id = _team_id_of(obj)
     return team_id is not None and team_id in user.team_ids
 
@@ -106,6 +109,9 @@ RULES: dict[str, Callable[[object, object], bool]] = {
     # Posts. DESIGN.md: a member may compose, schedule, edit and cancel the
     # team's posts, not only their own: the accounts and the work are shared,
     # every edit re-runs the gate and voids approvals, and the audit names who.
+    # Four eyes: never the author, not even an admin (see services.approvals.may_decide).
+    "post.decide": lambda user, post: _may_decide(user, post),
+    "approvals.inbox": lambda user, obj: True,
     "post.list": _member_of_team,
     "post.create": _member_of_team,
     "post.view": _member_of_team,
@@ -115,7 +121,13 @@ RULES: dict[str, Callable[[object, object], bool]] = {
     "media.upload": lambda user, obj: bool(user.team_ids),
 }
 
-ADMIN_BYPASS_EXCEPTIONS: set[str] = {"user.change_own_password"}
+ADMIN_BYPASS_EXCEPTIONS: set[str] = {"user.change_own_password", "post.decide"}
+
+
+def _may_decide(user, post) -> bool:
+    from scheduler.services.approvals import may_decide
+
+    return may_decide(user, post)
 
 
 def can(user, action: str, obj=None) -> bool:

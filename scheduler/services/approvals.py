@@ -140,3 +140,28 @@ def reject_post(manager: User, post: Post, content_hash: str, note) -> Approval:
     notify_users(db.session, [post.author], "post_rejected",
                  f"{manager.display_name} rejected \"{_preview(post.text)}\": {approval.note}", f"/posts/{post.id}")
     return approval
+
+
+def inbox(user: User, limit: int = 500) -> list[Post]:
+    """Posts this user may decide on now, the soonest slot first."""
+    query = sa.select(Post).where(Post.state == PostState.awaiting_approval, Post.author_id != user.id)
+    if not user.is_admin:
+        from scheduler.models import Team
+
+        managed = sa.select(Membership.team_id).where(Membership.user_id == user.id,
+                                                      Membership.role == TeamRole.manager)
+        deputised = sa.select(Team.id).where(Team.deputy_user_id == user.id)
+        query = query.where(sa.or_(Post.team_id.in_(managed), Post.team_id.in_(deputised)))
+    candidates = db.session.scalars(query.order_by(Post.scheduled_at.asc().nulls_last(), Post.id).limit(limit))
+    return [post for post in candidates if may_decide(user, post)]
+
+
+DECISIONS = {"approve": approve_post, "request_changes": request_changes, "reject": reject_post}
+
+
+def decide(manager: User, post: Post, decision, content_hash, note=None) -> Approval:
+    if decision not in DECISIONS:
+        raise InvalidInput("The decision must be approve, request_changes or reject.", "decision")
+    if not isinstance(content_hash, str):
+        raise InvalidInput("Send the content_hash of the version you reviewed.", "content_hash")
+    return DECISIONS[decision](manager, post, content_hash, note)

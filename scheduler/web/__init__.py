@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from scheduler.web import accounts, admin, api, auth, errors, main, policy, posts, session
+    from scheduler.web import accounts, admin, api, approvals, auth, errors, main, policy, posts, session
 
     session.init_login(app)
     errors.register_error_handlers(app)
@@ -17,3 +17,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(posts.bp)
     app.register_blueprint(posts.api_bp)
+    app.register_blueprint(approvals.bp)
+    app.register_blueprint(approvals.api_bp)
