@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..inspection import WORDS, Inspection
-from ..lexicon import clean_term, tokens_of
+from ..lexicon import Lexicon, clean_term
 from ..media.metadata import rights_holders
 from ..model import RIGHTS_CLEARED
 from . import Check
@@ -51,6 +51,10 @@ class CopyrightCheck(Check):
         super().__init__(policy)
         self.cues = self.lexicon("cues")
         self.piracy_domains = DomainList(self.settings.get("piracy_domains") or ())
+        # Key words that must be present before the pattern rules above are tried (found by the shared scan).
+        self.piracy_domain_keys = self.piracy_domains.keys
+        self.whole_words = Lexicon("copyright.whole_words", _WHOLE_WORDS)
+        self.taking_verbs = Lexicon("copyright.taking_verbs", _TAKING_VERBS)
         self.open_licences = self.lexicon("open_licences")
         self.restrictive = self.lexicon("restrictive_licences")
         own = policy.section("organisation").get("own_credits") or ()
@@ -67,7 +71,7 @@ class CopyrightCheck(Check):
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d suggests someone else's work is being reposted without "
                                 "permission.")
-            whole = _WHOLE_WORK.finditer(words) if not _WHOLE_WORDS.isdisjoint(tokens_of(words)) else ()
+            whole = _WHOLE_WORK.finditer(words) if self.whole_words.could_match(words) else ()
             for match in whole:
                 sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
                 if _DISTRIBUTION.search(words, sentence_start, sentence_end) and not _ADVICE.search(
@@ -78,7 +82,7 @@ class CopyrightCheck(Check):
             for match in _REUPLOAD.finditer(words) if ("'s" in words or "s'" in words) else ():
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d re-publishes someone else's broadcast or video.")
-            taken = _TAKEN_FROM.finditer(words) if not _TAKING_VERBS.isdisjoint(tokens_of(words)) else ()
+            taken = _TAKEN_FROM.finditer(words) if self.taking_verbs.could_match(words) else ()
             for match in taken:
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d says the material was taken from someone else; no "

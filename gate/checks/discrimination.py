@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from ..inspection import WORDS, Inspection
-from ..lexicon import tokens_of
+from ..lexicon import Lexicon
 from . import Check
 
 # A generalisation is reported, not asserted, when the sentence frames it as a myth to challenge.
@@ -47,6 +47,7 @@ class DiscriminationCheck(Check):
         self.attributes = self.lexicon("exclusion_attributes")
         self.recruitment = self.lexicon("recruitment_cues")
         self.exclusion_phrases = self.lexicon("exclusion_phrases")
+        self.age_words = Lexicon("discrimination.age_words", _AGE_WORDS)
 
     def evasion_lexicons(self):
         return [self.slurs]
@@ -85,7 +86,7 @@ class DiscriminationCheck(Check):
     def _exclusions(self, inspection: Inspection) -> None:
         words = inspection.words
         recruiting = self.recruitment.search(words) is not None
-        age_words = not _AGE_WORDS.isdisjoint(tokens_of(words))
+        age_words = self.age_words.could_match(words)
         for match in _AGE_LIMIT.finditer(words) if age_words and _TWO_DIGITS.search(words) else ():
             sentence_start, _ = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 40):match.start()]

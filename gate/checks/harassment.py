@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..inspection import ORIGINAL, WORDS, Inspection
-from ..lexicon import tokens_of
+from ..lexicon import Lexicon
 from . import Check
 from .people import HANDLE
 
@@ -53,6 +53,7 @@ class HarassmentCheck(Check):
         self.insults = self.lexicon("insults")
         self.threats = self.lexicon("threats")
         self.hostile_address = self.lexicon("hostile_address")
+        self.appearance_words = Lexicon("harassment.appearance_words", _APPEARANCE_WORDS)
 
     def evasion_lexicons(self):
         return [self.insults]
@@ -85,7 +86,7 @@ class HarassmentCheck(Check):
                 inspection.flag(self.category, "insult_at_named_person", ORIGINAL, target[0], end,
                                 f"Calls {inspection.original[target[0]:target[1]]} \u201c{match.group()}\u201d; "
                                 "publicly insulting a person is bullying.")
-        appearance = _APPEARANCE.finditer(words) if not _APPEARANCE_WORDS.isdisjoint(tokens_of(words)) else ()
+        appearance = _APPEARANCE.finditer(words) if self.appearance_words.could_match(words) else ()
         for match in appearance:
             inspection.flag(self.category, "mocking_appearance", WORDS, *match.span(),
                             f"\u201c{match.group()}\u201d mocks how someone looks; that is bullying.")

@@ -19,6 +19,7 @@ class OffensiveCheck(Check):
         self.name_like = self.lexicon("name_like")
         self.allowed = self.lexicon("allow_phrases")
         self.adult_domains = DomainList(self.settings.get("adult_domains") or ())
+        self.adult_domain_keys = self.adult_domains.keys  # registered with the shared scan
 
     def evasion_lexicons(self):
         return [self.profanity, self.sexual, self.name_like]

@@ -11,7 +11,7 @@ import re
 import phonenumbers
 
 from ..inspection import FOLDED, ORIGINAL, WORDS, Inspection
-from ..lexicon import Lexicon, tokens_of
+from ..lexicon import Lexicon
 from ..media.faces import FaceSettings, UnreadableImage, count_faces
 from ..model import CONSENT
 from . import Check
@@ -115,6 +115,8 @@ class PersonalDataCheck(Check):
         self.freemail = {d.lower() for d in self.settings.get("freemail_domains") or ()}
         self.role_words = tuple(w.lower() for w in self.settings.get("role_mailbox_words") or ())
         self.residence = self.lexicon("residence_cues")
+        self.street_words = Lexicon("personal_data.street_words", _STREET_WORDS)
+        self.flat_words = Lexicon("personal_data.flat_words", _FLAT_WORDS)
         self.birth_cues = self.lexicon("birth_cues")
         self._birth = re.compile(self.birth_cues._regex.pattern + rf"\s*[:\-]?\s*(?:is |was |on |the )*{_DATE}") \
             if self.birth_cues else None
@@ -230,14 +232,13 @@ class PersonalDataCheck(Check):
     def _addresses(self, inspection: Inspection) -> None:
         folded = inspection.folded
         found = set()
-        tokens = tokens_of(folded)
         # Cheap tests first: a postcode has an inward code ("7nz"), a street address a street word.
         for inward in _INWARD_CODE.finditer(folded):
             found.update(m.span() for m in _POSTCODE.finditer(folded, max(0, inward.start() - 6), inward.end())
                          if m.group().replace(" ", "") not in self.public_postcodes)
-        if not _STREET_WORDS.isdisjoint(tokens):
+        if self.street_words.could_match(inspection.cue_text):
             found.update(m.span() for m in _STREET_ADDRESS.finditer(folded))
-        if not _FLAT_WORDS.isdisjoint(tokens):
+        if self.flat_words.could_match(inspection.cue_text):
             found.update(m.span() for m in _FLAT.finditer(folded))
         for start, end in sorted(found):
             if self.residence.search(inspection.cue_text, max(0, start - 80), min(len(folded), end + 60)) is None:
