@@ -65,12 +65,20 @@ def check_line(raw: bytes, line_number: int, policy: Policy, now: datetime) -> d
 def command_check(args) -> int:
     policy = _policy(args)
     now = _now(args.now)
-    out = sys.stdout
+    out = sys.stdout.buffer
     for line_number, raw in enumerate(sys.stdin.buffer, start=1):
         raw = raw.rstrip(b"\r\n")
-        out.write(json.dumps(check_line(raw, line_number, policy, now), ensure_ascii=False) + "\n")
+        out.write(_json_line(check_line(raw, line_number, policy, now)))
     out.flush()
     return 0
+
+
+def _json_line(verdict: dict) -> bytes:
+    """UTF-8 JSON; a lone surrogate in the input (valid JSON, invalid UTF-8) is written escaped."""
+    try:
+        return (json.dumps(verdict, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(verdict) + "\n").encode("ascii")
 
 
 def render_explanation(text: str, verdict) -> str:

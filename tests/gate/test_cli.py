@@ -1,5 +1,6 @@
 """The command-line contract from DESIGN.md: check, explain, eval, bench — and no crash on bad input."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_gate(*args, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    # Strict UTF-8 output, as on most servers: a lone surrogate must not crash the writer.
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
     return subprocess.run([sys.executable, "-m", "gate", *args], input=stdin, capture_output=True, cwd=ROOT,
-                          timeout=120)
+                          timeout=120, env=env)
 
 
 def test_check_answers_every_line_in_order_even_bad_ones():
@@ -28,6 +31,7 @@ def test_check_answers_every_line_in_order_even_bad_ones():
         json.dumps({"id": 7, "text": "numeric ids are echoed", "media": [{"path": "/no/such/file.jpg"}]}),
         "",
         json.dumps({"id": "nul", "text": "a\x00b"}),  # a database cannot store NUL: refused, not dropped
+        json.dumps({"id": "surrogate-\ud800"}),  # valid JSON, not valid UTF-8 once decoded
         json.dumps({"id": "last", "text": "Thank you for coming!"}),
     ]
     stdin = ("\n".join(lines) + "\n").encode("utf-8") + b"\xff\xfe not utf-8\n"
@@ -36,15 +40,15 @@ def test_check_answers_every_line_in_order_even_bad_ones():
     out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     assert len(out) == len(lines) + 1
     assert [o["id"] for o in out] == ["ok-1", "risky-1", None, "no-text", "wrong-type", "huge", "odd-unicode",
-                                      None, "bad-media", 7, None, "nul", "last", None]
+                                      None, "bad-media", 7, None, "nul", "surrogate-\ud800", "last", None]
     assert out[0]["decision"] == "clear" and out[0]["flags"] == []
     assert out[1]["decision"] == "needs_approval"
     assert {f["category"] for f in out[1]["flags"]} == {"confidential", "personal_data"}
     for flag in out[1]["flags"]:
         assert set(flag) == {"category", "rule", "clause", "start", "end", "excerpt", "explanation"}
-    for index in (2, 3, 4, 5, 7, 8, 10, 11, 13):
+    for index in (2, 3, 4, 5, 7, 8, 10, 11, 12, 14):
         assert out[index]["error"] and out[index]["decision"] == "needs_approval", out[index]
-    assert "error" not in out[6] and "error" not in out[12]
+    assert "error" not in out[6] and "error" not in out[13]
     assert [f["rule"] for f in out[9]["flags"]] == ["media_unreadable"]
     assert len({o["policy_version"] for o in out}) == 1
 
