@@ -35,6 +35,7 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "gatepost@localhost"
     alumni_relations_email: str | None = None
+    approval_webhook_url: str | None = None
     platform_configs: dict = field(default_factory=dict)  # name -> platforms.PlatformConfig
 
     @property
@@ -138,6 +139,10 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
     if alumni and "@" not in alumni:
         raise ConfigError(f"GATEPOST_ALUMNI_RELATIONS_EMAIL must be an email address, got {alumni!r}")
 
+    webhook = environ.get("GATEPOST_APPROVAL_WEBHOOK_URL", "").strip() or None
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise ConfigError(f"GATEPOST_APPROVAL_WEBHOOK_URL must be an http(s) URL, got {webhook!r}")
+
     return Settings(
         env=env,
         database_url=database_url,
@@ -152,6 +157,7 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
         smtp_url=smtp_url,
         mail_from=environ.get("GATEPOST_MAIL_FROM", "").strip() or "gatepost@localhost",
         alumni_relations_email=alumni,
+        approval_webhook_url=webhook,
         platform_configs=_platform_configs(environ),
     )
 

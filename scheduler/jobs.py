@@ -96,3 +96,12 @@ def escalate_waiting_posts() -> int:
 
     with job_context():
         return run()
+
+
+def deliver_notification_digests() -> dict:
+    """Batched emails (and the chat webhook) for new notifications."""
+    from scheduler.models import now_utc
+    from scheduler.services.notifications import deliver_digests
+
+    with job_context() as app:
+        return deliver_digests(app.extensions["gatepost.settings"], now_utc())

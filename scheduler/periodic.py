@@ -28,6 +28,7 @@ PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     PeriodicTask("reconcile", 60, jobs.reconcile),
     PeriodicTask("release_lifted_embargoes", 60, jobs.release_lifted_embargoes),
     PeriodicTask("escalate_waiting_posts", 60, jobs.escalate_waiting_posts),
+    PeriodicTask("deliver_notification_digests", 300, jobs.deliver_notification_digests),
     PeriodicTask("purge_failed_logins", 600, jobs.purge_failed_logins),
 )
 

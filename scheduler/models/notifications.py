@@ -19,3 +19,5 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the notification went out in an email digest (or needed none).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)

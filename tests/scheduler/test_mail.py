@@ -59,3 +59,41 @@ def test_no_email_without_smtp(org, db, emulator):  # noqa: F811
     db.session.commit()
     run_jobs()
     assert task_queue().queue().count == 0
+
+
+def test_a_burst_of_flagged_posts_sends_one_digest_per_manager_and_one_webhook(org, db, app, smtp):  # noqa: F811
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from scheduler.models import now_utc
+    from scheduler.services.notifications import deliver_digests
+    from tests.scheduler.test_publishing import PHONE_POST
+
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = app.extensions["gatepost.settings"].with_overrides(
+        approval_webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook")
+    try:
+        for n in range(5):
+            new_post(org, f"{PHONE_POST} ({n})")
+        db.session.commit()
+        report = deliver_digests(settings, now_utc())
+    finally:
+        server.shutdown()
+    assert report == {"emails": 2, "webhook_items": 5, "skipped": 0}
+    assert sorted(r[0][0] for r in smtp.messages) == ["manager2@example.org", "manager@example.org"]
+    assert "Subject: Gatepost: 5 updates" in smtp.messages[0][1]
+    assert len(received) == 1 and received[0]["text"].count("•") == 5
+    assert deliver_digests(settings, now_utc()) == {"emails": 0, "webhook_items": 0, "skipped": 0}

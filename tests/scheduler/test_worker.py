@@ -60,6 +60,7 @@ def test_rollback_drops_the_pending_job(app_ctx, db):
 
 def test_periodic_scheduler_enqueues_once_per_interval(app_ctx):
     runner = PeriodicScheduler(task_queue())
-    assert runner.tick() == ["reconcile", "release_lifted_embargoes", "escalate_waiting_posts", "purge_failed_logins"]
+    assert runner.tick() == ["reconcile", "release_lifted_embargoes", "escalate_waiting_posts",
+                             "deliver_notification_digests", "purge_failed_logins"]
     assert runner.tick() == []  # a second scheduler (or tick) in the same interval does nothing
-    assert task_queue().queue().count == 4
+    assert task_queue().queue().count == 5
