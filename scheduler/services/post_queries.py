@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.models import (AccountGrant, AccountStatus, GateVerdict, Post, PostingSlot, PostState, PostTarget,
+from scheduler.models import (AccountGrant, AccountStatus, Approval, GateVerdict, Post, PostingSlot, PostState, PostTarget,
                               SocialAccount, Team)
 from scheduler.services.errors import InvalidInput
 
@@ -57,6 +57,12 @@ def latest_verdict(post: Post) -> GateVerdict | None:
     return db.session.scalar(sa.select(GateVerdict).where(
         GateVerdict.post_id == post.id, GateVerdict.content_hash == post.content_hash,
     ).order_by(GateVerdict.id.desc()).limit(1))
+
+
+def manager_decisions(post: Post) -> list[Approval]:
+    """Every sign-off, request for changes or rejection on the post, newest first (voided ones included)."""
+    return list(db.session.scalars(sa.select(Approval).where(Approval.post_id == post.id)
+                                   .order_by(Approval.id.desc())))
 
 
 def granted_accounts(team: Team) -> list[SocialAccount]:

@@ -48,6 +48,7 @@ DECLARATION_FIELDS = {"kind", "reference"}
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"),
                      (b"GIF89a", "gif"))
 _CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+READABLE_DECISIONS = {"approved": "approved", "changes_requested": "asked for changes", "rejected": "rejected"}
 # Targets a person has to settle: the outcome is unknown, or it failed.
 SETTLEABLE = (TargetState.unconfirmed, TargetState.failed)
 
@@ -230,6 +231,12 @@ def target_json(target: PostTarget, detail: bool = False) -> dict:
     return data
 
 
+def decision_json(approval) -> dict:
+    return {"decision": approval.decision.value, "manager": user_json(approval.manager), "note": approval.note,
+            "decided_at": _iso(approval.decided_at), "content_hash": approval.content_hash,
+            "voided": approval.voided_at is not None}
+
+
 def post_json(post: Post, detail: bool = False) -> dict:
     data = {
         "id": post.id, "team_id": post.team_id, "author": user_json(post.author),
@@ -240,6 +247,7 @@ def post_json(post: Post, detail: bool = False) -> dict:
         "targets": [target_json(t, detail) for t in post.targets],
     }
     if detail:
+        data["decisions"] = [decision_json(a) for a in post_queries.manager_decisions(post)]
         verdict = post_queries.latest_verdict(post)
         data["verdict"] = None if verdict is None else {
             "decision": verdict.decision, "policy_version": verdict.policy_version,
@@ -266,11 +274,11 @@ def overview():
 @login_required
 def team_posts(team_id: int):
     team = load(Team, team_id, "post.list")
-    page = parse_whole_number(request.args.get("page"), "page", "page") or 1
     error, status = None, 200
     try:
-        result = post_queries.team_posts(team, **list_filters(request.args), page=min(page, 100000),
-                                         per_page=PAGE_SIZE)
+        page = parse_whole_number(request.args.get("page"), "page", "page") or 1
+        result = post_queries.team_posts(team, **list_filters(request.args), order=request.args.get("order", "newest"),
+                                         page=min(page, 100000), per_page=PAGE_SIZE)
     except ServiceError as exc:
         error, status = exc.message, exc.status
         result = post_queries.PostPage([], 0, 1, PAGE_SIZE)
@@ -372,6 +380,7 @@ def _render_detail(post: Post, status: int = 200):
     verdict = post_queries.latest_verdict(post)
     flags = list(verdict.flags) if verdict else []
     return render_template("posts/detail.html", post=post, verdict=verdict, flags=flags,
+                           decisions=post_queries.manager_decisions(post), readable_decisions=READABLE_DECISIONS,
                            pieces=highlighted_text(post, flags), readable=READABLE, action_form=ActionForm(),
                            editable=post.state in post_service.EDITABLE, settleable=SETTLEABLE,
                            display_names=DISPLAY_NAMES), status
@@ -426,6 +435,14 @@ def reschedule(post_id: int):
     values = {"when": request.form.get("when", "at"), "scheduled_local": request.form.get("scheduled_local", "")}
     return _after_action(post, lambda: post_service.reschedule_post(current_user, post, **_when_from_values(values)),
                          "Rescheduled.")
+
+
+@bp.post("/posts/<int:post_id>/submit")
+@login_required
+def submit(post_id: int):
+    post = load(Post, post_id, "post.edit")
+    return _after_action(post, lambda: post_service.submit_draft(current_user, post),
+                         "Sent through the guideline check again.")
 
 
 @bp.post("/posts/<int:post_id>/cancel")
@@ -622,6 +639,15 @@ def api_reschedule_post(post_id: int):
     post = load(Post, post_id, "post.edit")
     body = json_body(WHEN_FIELDS)
     post_service.reschedule_post(current_user, post, **_api_when(body))
+    db.session.commit()
+    return api_ok(post_json(post, detail=True))
+
+
+@api_bp.post("/posts/<int:post_id>/submit")
+@login_required
+def api_submit_post(post_id: int):
+    post = load(Post, post_id, "post.edit")
+    post_service.submit_draft(current_user, post)
     db.session.commit()
     return api_ok(post_json(post, detail=True))
 

@@ -43,11 +43,15 @@ def world(make, db):
 
 def _draft_post(db, team, account, author):
     """A draft straight in the database: authorisation is under test here, not the gate."""
-    from scheduler.models import Post, PostState, PostTarget, TargetState
+    from datetime import timedelta
 
+    from scheduler.models import Post, PostState, PostTarget, TargetState, now_utc
+
+    when = now_utc() + timedelta(days=1)
     post = Post(team_id=team.id, author_id=author.id, text="Open day on Saturday.", media=[], declarations=[],
-                state=PostState.draft, content_hash="0" * 64)
-    post.targets = [PostTarget(account_id=account.id, state=TargetState.pending, idempotency_key="k" * 32)]
+                state=PostState.draft, scheduled_at=when, content_hash="0" * 64)
+    post.targets = [PostTarget(account_id=account.id, state=TargetState.pending, due_at=when,
+                               idempotency_key="k" * 32)]
     db.session.add(post)
     db.session.commit()
     return post
@@ -118,6 +122,8 @@ PAGES = [
      dict(anonymous=302, member_a=303, manager_a=303, member_b=404, admin=303)),
     ("POST", "/posts/{post_a}/schedule", {"when": "now"},
      dict(anonymous=302, member_a=303, manager_a=303, member_b=404, admin=303)),
+    ("POST", "/posts/{post_a}/submit", {}, dict(anonymous=302, member_a=303, manager_a=303, member_b=404,
+                                                 admin=303)),
     ("POST", "/posts/{post_a}/cancel", {}, dict(anonymous=302, member_a=303, manager_a=303, member_b=404,
                                                  admin=303)),
     ("POST", "/posts/{post_a}/targets/{target_a}/mark-published", {},
@@ -176,6 +182,8 @@ API = [
      dict(anonymous=401, member_a=200, manager_a=200, member_b=404, admin=200)),
     ("POST", "/api/posts/{post_a}/schedule", {"publish_now": True},
      dict(anonymous=401, member_a=200, manager_a=200, member_b=404, admin=200)),
+    ("POST", "/api/posts/{post_a}/submit", None, dict(anonymous=401, member_a=200, manager_a=200, member_b=404,
+                                                       admin=200)),
     ("POST", "/api/posts/{post_a}/cancel", None, dict(anonymous=401, member_a=200, manager_a=200, member_b=404,
                                                        admin=200)),
     # The target is pending, so the allowed roles get past authorisation to a 409.

@@ -184,6 +184,26 @@ def test_edit_on_the_page_runs_the_gate_again(org, author, db):
     assert "waiting for a manager" in author.get(f"/posts/{post.id}").get_data(as_text=True)
 
 
+def test_a_draft_sent_back_by_a_manager_shows_the_note_and_is_submitted_again(org, author, new_browser, db):
+    from scheduler.services.approvals import request_changes
+
+    post = create_via_service(org, PHONE_POST)
+    request_changes(org["manager"], post, post.content_hash, "Use the press office number instead.")
+    db.session.commit()
+    page = author.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "asked for changes: Use the press office number instead." in html.unescape(page)
+    assert "Send to be checked again" in page
+    author.post(f"/posts/{post.id}/edit", {"text": CLEAN_POST, "account": str(org["x"].id)})
+    assert reload(db, post).state == PostState.draft  # editing a draft does not submit it
+    assert author.post(f"/posts/{post.id}/submit").status_code == 303
+    assert reload(db, post).state == PostState.scheduled
+    again = author.api("POST", f"/api/posts/{post.id}/submit")
+    assert again.status_code == 409 and "Only a draft" in again.json["error"]["message"]
+    decisions = author.api("GET", f"/api/posts/{post.id}").json["data"]["decisions"]
+    assert [(d["decision"], d["note"]) for d in decisions] == \
+        [("changes_requested", "Use the press office number instead.")]
+
+
 def test_reschedule_and_cancel_on_the_page(org, author, db):
     post = create_via_service(org)
     wall = local_wall_time(5, "Europe/London", hour=14)
@@ -353,7 +373,7 @@ def test_list_page_filters_and_pages(org, author, db):
     base = now_utc() + timedelta(days=10)
     for i in range(21):
         create_via_service(org, f"Clear post number {i} about the library.", scheduled_at=base + timedelta(hours=i))
-    create_via_service(org, PHONE_POST, scheduled_at=base)
+    create_via_service(org, PHONE_POST, scheduled_at=base - timedelta(hours=1))
     url = f"/teams/{org['comms'].id}/posts"
     first = author.get(url).get_data(as_text=True)
     assert first.count('<tr>') - 1 == 20 and "22 posts" in first and 'rel="next"' in first
@@ -361,8 +381,12 @@ def test_list_page_filters_and_pages(org, author, db):
     assert second.count('<tr>') - 1 == 2 and 'rel="prev"' in second
     waiting = author.get(f"{url}?state=awaiting_approval").get_data(as_text=True)
     assert "1 post" in waiting and "Jamie Lee" in waiting and "number 3 " not in waiting
-    bad = author.get(f"{url}?from=soon")
-    assert bad.status_code == 400 and "is not a date and time" in bad.get_data(as_text=True)
+    for query, message in (("from=soon", "is not a date and time"), ("page=two", "page must be a whole number"),
+                           ("state=lost", "state must be one of")):
+        bad = author.get(f"{url}?{query}")
+        assert bad.status_code == 400 and message in bad.get_data(as_text=True), query
+    by_time = author.get(f"{url}?order=scheduled").get_data(as_text=True)
+    assert by_time.index("Jamie Lee") < by_time.index("number 0 ")
 
 
 # --- per-target status, partial success, settling ------------------------------------------------
