@@ -102,8 +102,7 @@ class ConfidentialCheck(Check):
         cue_starts = [hit.start() for hit in self.credential_words.finditer(inspection.cue_text)]
         if cue_starts:
             self._passwords(inspection, cue_starts)
-        # Cheap test first: keys are long unbroken strings, and most posts have no word of 16+ characters.
-        if max(map(len, inspection.original.split()), default=0) >= 16 and _LONG_TOKEN.search(inspection.original):
+        if _LONG_TOKEN.search(inspection.original):
             for name, pattern in self.key_patterns:
                 for match in pattern.finditer(inspection.original):
                     inspection.flag(self.category, "secret_key", ORIGINAL, *match.span(),

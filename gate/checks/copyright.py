@@ -55,6 +55,8 @@ class CopyrightCheck(Check):
         self.piracy_domain_keys = self.piracy_domains.keys
         self.whole_words = Lexicon("copyright.whole_words", _WHOLE_WORDS)
         self.taking_verbs = Lexicon("copyright.taking_verbs", _TAKING_VERBS)
+        self.reupload_verbs = Lexicon("copyright.reupload_verbs", ["uploaded", "reuploaded", "re uploaded", "reposted",
+                                                                  "ripped", "posted", "put"])
         self.open_licences = self.lexicon("open_licences")
         self.restrictive = self.lexicon("restrictive_licences")
         own = policy.section("organisation").get("own_credits") or ()
@@ -79,7 +81,8 @@ class CopyrightCheck(Check):
                     inspection.flag(self.category, "whole_work_shared", WORDS, *match.span(),
                                     f"Shares \u201c{match.group()}\u201d, a whole copyrighted work, without a "
                                     "licence.")
-            for match in _REUPLOAD.finditer(words) if ("'s" in words or "s'" in words) else ():
+            reupload = self.reupload_verbs.could_match(words) and ("'s" in words or "s'" in words)
+            for match in _REUPLOAD.finditer(words) if reupload else ():
                 inspection.flag(self.category, "reposted_without_permission", WORDS, *match.span(),
                                 f"\u201c{match.group()}\u201d re-publishes someone else's broadcast or video.")
             taken = _TAKEN_FROM.finditer(words) if self.taking_verbs.could_match(words) else ()

@@ -48,6 +48,12 @@ class DiscriminationCheck(Check):
         self.recruitment = self.lexicon("recruitment_cues")
         self.exclusion_phrases = self.lexicon("exclusion_phrases")
         self.age_words = Lexicon("discrimination.age_words", _AGE_WORDS)
+        # Words without which an attribute ("young", "married") cannot be a condition outside an advert.
+        self.exclusion_cues = Lexicon("discrimination.exclusion_cues", [
+            "only", "no", "must", "should", "needs", "need", "has to", "have to", "preferably", "ideally", "prefer",
+            "preferred", "suit", "suits", "would suit", "after", "want", "wanted", "seeking", "looking for",
+            "not suitable", "unsuitable", "exclusively", "reserved", "restricted", "apply", "eligible", "cannot",
+            "can't", "ideal for", "perfect for", "best suited", "please"])
 
     def evasion_lexicons(self):
         return [self.slurs]
@@ -96,6 +102,8 @@ class DiscriminationCheck(Check):
                 inspection.flag(self.category, "exclusionary_condition", WORDS, *match.span(),
                                 f"Sets an age limit (\u201c{match.group()}\u201d); that is age discrimination "
                                 "unless objectively justified.")
+        if not recruiting and not self.exclusion_cues.could_match(words):
+            return  # no advert and no word that could make an attribute a condition
         for match in self.attributes.finditer(words):
             sentence_start, _ = inspection.sentence(WORDS, match.start())
             before = words[max(sentence_start, match.start() - 50):match.start()]
