@@ -36,10 +36,12 @@ _LABELLED_NI_NUMBER = re.compile(r"(?<![a-z])(?:ni|national insurance)(?: number
 _PERSONAL_MARK = re.compile(r"(?<![a-z])(?:got|scored|received|was given|only got|achieved|averaged)\s+(?:a\s+)?"
                             r"\d{1,3}\s?%\s+(?:in|on|for)\s+(?:his|her|their)(?![a-z])")
 # "Max Turner's tuition fee account", "Sara's visa": a possessive names whose private matter it is.
+_PRIVATE_NOUNS = ("visa salary pay debt debts diagnosis illness condition medical grade grades mark marks transcript "
+                  "account arrears pregnancy health disciplinary arrest sick operation surgery treatment therapy "
+                  "medication benefits loan overdraft immigration asylum").split()
 _POSSESSED_DETAIL = re.compile(
-    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?['’]s\s+(?:[a-z]+\s+){0,2}?(?:visa|salary|pay|debts?|diagnosis|illness|condition|"
-    r"medical|grades?|marks?|transcript|fee account|account|arrears|pregnancy|health|disciplinary|arrest|sick|"
-    r"operation|surgery|treatment|therapy|medication|benefits|loan|overdraft|immigration|asylum)(?![a-z])")
+    r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?['’]s\s+(?:[a-z]+\s+){0,2}?(?:" + "|".join(_PRIVATE_NOUNS) + r"|fee account)"
+    r"(?![a-z])")
 _ORGANISATION_WORDS = frozenset("centre center office union library school college department service services team "
                                 "council hospital trust society club group network university faculty unit hub".split())
 _PRONOUN = re.compile(r"(?<![a-z])(?:he|she|they|his|her|their|him|them)(?![a-z])")
@@ -126,6 +128,7 @@ class PersonalDataCheck(Check):
         self.details = {kind: self.lexicon(kind, self.settings.get("sensitive_details") or {})
                         for kind in (self.settings.get("sensitive_details") or {})}
         self.framing = self.lexicon("professional_framing")
+        self.private_nouns = Lexicon("personal_data.private_nouns", _PRIVATE_NOUNS)
         self.topics = {kind: self.lexicon(kind, self.settings.get("sensitive_topics") or {})
                        for kind in (self.settings.get("sensitive_topics") or {})}
         self.people_words = self.lexicon("people_in_alt_text")
@@ -277,7 +280,7 @@ class PersonalDataCheck(Check):
 
     def _possessed_details(self, inspection: Inspection) -> None:
         original = inspection.original
-        if "'s" not in original and "’s" not in original:
+        if not self.private_nouns.could_match(inspection.words) or ("'s" not in original and "’s" not in original):
             return
         for match in _POSSESSED_DETAIL.finditer(original):
             owner = re.split(r"['’]", match.group())[0]
