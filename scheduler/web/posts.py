@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ DECLARATION_FIELDS = {"kind", "reference"}
 # Checked by content, never by the file name or the browser's claimed type.
 _IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"),
                      (b"GIF89a", "gif"))
-_CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:00)?$")  # some browsers add seconds
 READABLE_DECISIONS = {"approved": "approved", "changes_requested": "asked for changes", "rejected": "rejected"}
 # Targets a person has to settle: the outcome is unknown, or it failed.
 SETTLEABLE = (TargetState.unconfirmed, TargetState.failed)
@@ -381,6 +382,7 @@ def _render_detail(post: Post, status: int = 200):
     flags = list(verdict.flags) if verdict else []
     return render_template("posts/detail.html", post=post, verdict=verdict, flags=flags,
                            decisions=post_queries.manager_decisions(post), readable_decisions=READABLE_DECISIONS,
+                           target_summary=Counter(READABLE[t.state.value] for t in post.targets).most_common(),
                            pieces=highlighted_text(post, flags), readable=READABLE, action_form=ActionForm(),
                            editable=post.state in post_service.EDITABLE, settleable=SETTLEABLE,
                            display_names=DISPLAY_NAMES), status

@@ -139,6 +139,18 @@ def test_a_post_with_a_phone_number_waits_and_its_flag_is_highlighted(org, autho
     assert flag["explanation"] in text and flag["clause"] in text and "personal data" in text
 
 
+def test_a_flag_in_a_per_network_variant_is_highlighted_in_that_variant(org, author, db):
+    response = author.post(f"/teams/{org['comms'].id}/posts/new",
+                           compose_form(org, **{f"variant_{org['x'].id}": "Well done Jamie! Call 07700 900123."}))
+    assert response.status_code == 303
+    post = db.session.scalar(sa.select(Post))
+    assert post.state == PostState.awaiting_approval and post.targets[0].text_variant
+    page = author.get(f"/posts/{post.id}").get_data(as_text=True)
+    main_text, variant = page.split("<h2>Text for Gatepost University</h2>")
+    assert "<mark" not in main_text.split("<h2>Text</h2>")[1]
+    assert re.search(r'<mark class="flagged"[^>]*>07700 900123<sup>', variant)
+
+
 def test_a_refused_compose_keeps_what_was_typed_and_stores_nothing(org, author, db):
     before = stored_rows(db)
     response = author.post(f"/teams/{org['comms'].id}/posts/new",
@@ -412,6 +424,7 @@ def test_partial_success_is_shown_per_account(org, author, emulator, db):
     page = author.get(f"/posts/{post_id}").get_data(as_text=True)
     rows = dict(re.findall(r'<tr class="target-row" id="target-(\d+)">(.*?)</tr>', page, re.S))
     x_row, linkedin_row = rows[str(by_account[org["x"].id]["id"])], rows[str(by_account[linkedin.id]["id"])]
+    assert "1 published · 1 failed" in page or "1 failed · 1 published" in page
     assert "failed" in x_row and "already posted" in x_row and "Retry" in x_row
     assert "published" in linkedin_row and by_account[linkedin.id]["external_url"] in linkedin_row
     assert "Retry" not in linkedin_row
