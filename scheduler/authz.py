@@ -81,6 +81,12 @@ def _manager_of_team(user, obj) -> bool:
     return team_id is not None and user.role_in(team_id) == TeamRole.manager
 
 
+def _deputy_of_team(user, obj) -> bool:
+    """The person a team named to decide its posts when its managers cannot (they need not be a member)."""
+    team = getattr(obj, "team", None)
+    return isinstance(team, Team) and team.deputy_user_id == user.id
+
+
 def _admin_only(user, obj) -> bool:
     return _is_admin(user)
 
@@ -114,7 +120,7 @@ RULES: dict[str, Callable[[object, object], bool]] = {
     "approvals.inbox": lambda user, obj: True,
     "post.list": _member_of_team,
     "post.create": _member_of_team,
-    "post.view": _member_of_team,
+    "post.view": lambda user, post: _member_of_team(user, post) or _deputy_of_team(user, post),
     "post.edit": _member_of_team,  # content and time
     "post.cancel": _member_of_team,
     "post.settle_target": _member_of_team,  # mark an unconfirmed target published, or retry

@@ -518,6 +518,11 @@ def upload(browser, data: bytes, name="picture.png"):
 
 
 def test_media_upload_accepts_only_small_real_images(org, author, app, db):
+    def stored_files():
+        folder = post_service.media_root()
+        return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+    before = stored_files()
     fake = upload(author, b"<html>not an image</html>", "picture.png")
     assert fake.status_code == 400 and "Only JPEG, PNG or GIF" in fake.json["error"]["message"]
     too_big = upload(author, png_bytes() + b"\x00" * (5 * 1024 * 1024))
@@ -525,6 +530,7 @@ def test_media_upload_accepts_only_small_real_images(org, author, app, db):
     assert upload(author, b"", "empty.png").status_code == 400
     missing = author.client.post("/api/media", data={}, headers={"X-CSRFToken": author.csrf()})
     assert missing.status_code == 400 and missing.json["error"]["field"] == "file"
+    assert stored_files() == before
 
     image = png_bytes()
     good = upload(author, image, "anything.gif")  # named by content, not by the name it came with
@@ -587,3 +593,18 @@ def test_other_teams_get_404_for_every_post_route_and_admins_see_all(org, new_br
     admin = org["admin_browser"]
     assert admin.get(f"/posts/{post.id}").status_code == 200
     assert admin.api("GET", f"/api/teams/{org['comms'].id}/posts").json["data"]["total"] == 1
+
+
+def test_the_teams_deputy_may_read_its_posts_but_not_change_them(org, make, new_browser, db):
+    post = create_via_service(org, PHONE_POST)
+    deputy = make.user("deputy@example.org", team=org["computing"])
+    org["comms"].deputy_user_id = deputy.id
+    db.session.commit()
+    browser = signed_in(new_browser, "deputy@example.org")
+    assert browser.get(f"/posts/{post.id}").status_code == 200  # the approvals inbox links here
+    assert browser.api("GET", f"/api/posts/{post.id}").status_code == 200
+    assert browser.post(f"/posts/{post.id}/cancel").status_code == 403
+    assert browser.api("PATCH", f"/api/posts/{post.id}", {"text": CLEAN_POST}).status_code == 403
+    assert browser.get(f"/teams/{org['comms'].id}/posts").status_code == 404
+    assert reload(db, post).state == PostState.awaiting_approval
+
