@@ -80,25 +80,25 @@ def clean_term(term: str) -> str:
     return " ".join(term.strip().lower().replace("-", " ").split())
 
 
-class Hit:
-    """A lexicon match found by the shared scan; quacks like the parts of re.Match the checks use."""
+class Hit(tuple):
+    """A lexicon match found by the shared scan: (start, end, text), with the parts of re.Match the checks use.
 
-    __slots__ = ("_start", "_end", "_text")
+    A tuple subclass because the scan makes one per match and tuple creation is cheap.
+    """
 
-    def __init__(self, start: int, end: int, text: str) -> None:
-        self._start, self._end, self._text = start, end, text
+    __slots__ = ()
 
     def start(self) -> int:
-        return self._start
+        return self[0]
 
     def end(self) -> int:
-        return self._end
+        return self[1]
 
     def span(self) -> tuple[int, int]:
-        return self._start, self._end
+        return self[0], self[1]
 
     def group(self) -> str:
-        return self._text
+        return self[2]
 
 
 class Lexicon:
@@ -153,7 +153,7 @@ class Lexicon:
             if start == 0 and end is None:
                 return iter(hits)
             stop = len(text) if end is None else end
-            return iter([h for h in hits if h._start >= start and h._end <= stop])
+            return iter([h for h in hits if h[0] >= start and h[1] <= stop])
         if not self.could_match(text):
             return iter(())
         return self._regex.finditer(text, start, len(text) if end is None else end)
@@ -163,7 +163,7 @@ class Lexicon:
             return None
         if self.index is not None:
             stop = len(text) if end is None else end
-            return next((h for h in self.index.hits_for(self, text) if h.start() >= start and h.end() <= stop), None)
+            return next((h for h in self.index.hits_for(self, text) if h[0] >= start and h[1] <= stop), None)
         if not self.could_match(text):
             return None
         return self._regex.search(text, start, len(text) if end is None else end)
@@ -248,7 +248,7 @@ class LexiconIndex:
                 continue
             for number in owners[term]:
                 if start >= reach.get(number, -1):
-                    hits.setdefault(number, []).append(Hit(start, end, matched))
+                    hits.setdefault(number, []).append(Hit((start, end, matched)))
                     reach[number] = end
             if term in prefix_terms:
                 for shorter in prefix_terms[term]:
@@ -256,7 +256,7 @@ class LexiconIndex:
                     if short:
                         for number in owners[shorter]:
                             if start >= reach.get(number, -1):
-                                hits.setdefault(number, []).append(Hit(start, short.end(), short.group()))
+                                hits.setdefault(number, []).append(Hit((start, short.end(), short.group())))
                                 reach[number] = short.end()
         return hits
 
