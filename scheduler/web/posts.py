@@ -10,6 +10,7 @@ import os
 import re
 import uuid
 from collections import Counter
+from itertools import pairwise
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -201,9 +202,8 @@ def highlighted_text(post: Post, flags: list[dict]) -> list[dict]:
         cuts = {0, len(text)}
         for _, start, end in spans:
             cuts.update(min(max(offset - base, 0), len(text)) for offset in (start, end))
-        edges = sorted(cuts)
         runs = []
-        for left, right in zip(edges, edges[1:]):
+        for left, right in pairwise(sorted(cuts)):
             covering = [n for n, start, end in spans if start - base <= left and end - base >= right]
             runs.append({"text": text[left:right], "flags": covering})
         result.append({"label": label, "runs": runs})
@@ -377,7 +377,7 @@ def compose(team_id: int):
     return redirect(url_for("posts.detail", post_id=post.id), 303)
 
 
-def _render_detail(post: Post, status: int = 200):
+def _render_detail(post: Post):
     verdict = post_queries.latest_verdict(post)
     flags = list(verdict.flags) if verdict else []
     return render_template("posts/detail.html", post=post, verdict=verdict, flags=flags,
@@ -385,7 +385,7 @@ def _render_detail(post: Post, status: int = 200):
                            target_summary=Counter(READABLE[t.state.value] for t in post.targets).most_common(),
                            pieces=highlighted_text(post, flags), readable=READABLE, action_form=ActionForm(),
                            editable=post.state in post_service.EDITABLE, settleable=SETTLEABLE,
-                           display_names=DISPLAY_NAMES), status
+                           display_names=DISPLAY_NAMES)
 
 
 @bp.get("/posts/<int:post_id>")
@@ -413,7 +413,8 @@ def edit(post_id: int):
         db.session.rollback()
         return _render_compose(post.team, values, post=post, error=exc, status=exc.status)
     db.session.commit()
-    flash(f"Saved and checked again: this post is {READABLE[post.state.value]}.", "info")
+    flash("Saved. It is still a draft: send it to be checked again when it is ready." if post.state == PostState.draft
+          else f"Saved and checked again: this post is {READABLE[post.state.value]}.", "info")
     return redirect(url_for("posts.detail", post_id=post.id), 303)
 
 
@@ -490,7 +491,7 @@ def _render_slots(team: Team, error: ServiceError | None = None, status: int = 2
             by_account[slot.account_id][slot.weekday].append(slot)
     return render_template("posts/slots.html", team=team, accounts=accounts, by_account=by_account,
                            weekdays=WEEKDAYS, error=error, action_form=ActionForm(),
-                           may_manage=can(current_user, "team.manage_settings", team), rules=LateApprovalRule,
+                           may_manage=can(current_user, "team.manage_settings", team),
                            display_names=DISPLAY_NAMES), status
 
 
