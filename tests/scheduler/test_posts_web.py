@@ -293,6 +293,9 @@ BAD_BODIES = [
     ("variant not text", {"targets": [{"account_id": "{x}", "text_variant": 5}]}, 400, "variant must be text"),
     ("bad link", {"link": "javascript:alert(1)"}, 400, "web address"),
     ("link not text", {"link": ["https://example.org"]}, 400, "web address"),
+    ("link too long", {"link": "https://example.org/" + "a" * 2000}, 400, "web address"),
+    ("reference too long", {"declarations": [{"kind": "consent", "reference": "r" * 301}]}, 400, "at most 300"),
+    ("media not a list", {"media": "picture.png"}, 400, "at most 4 images"),
     ("unknown media", {"media": [{"media_id": "0" * 64 + ".png"}]}, 400, "not found"),
     ("media path", {"media": [{"media_id": "../../etc/passwd"}]}, 400, "uploaded to Gatepost"),
     ("unknown media field", {"media": [{"media_id": "0" * 64 + ".png", "url": "x"}]}, 400,
@@ -325,6 +328,27 @@ def test_api_bad_input_is_a_clear_4xx_and_stores_nothing(org, author, db, body, 
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     assert response.json["ok"] is False and message in response.json["error"]["message"]
     assert stored_rows(db) == before
+
+
+@pytest.mark.parametrize("method, path, body, status, message", [
+    ("PATCH", "", {"text": ""}, 400, "Write the text"),
+    ("PATCH", "", {"targets": [{"account_id": 999999}]}, 400, "may not publish to account"),
+    ("PATCH", "", {"text": CLEAN_POST, "team_id": 2}, 400, "Unknown field: team_id"),
+    ("PATCH", "", [], 400, "Send a JSON object"),
+    ("POST", "/schedule", {"scheduled_at": "2020-01-01T00:00Z"}, 400, "in the past"),
+    ("POST", "/schedule", {"scheduled_at": "2027-03-28T01:30"}, 400, "does not exist"),
+    ("POST", "/schedule", {"when": "now"}, 400, "Unknown field: when"),
+    ("POST", "/schedule", {}, 400, "Choose one of"),
+])
+def test_api_bad_edits_change_nothing(org, author, db, method, path, body, status, message):
+    post = create_via_service(org)
+    before, scheduled_at = stored_rows(db), post.scheduled_at
+    response = author.client.open(f"/api/posts/{post.id}{path}", method=method, json=body,
+                                  headers={"X-CSRFToken": author.csrf()})
+    assert response.status_code == status and message in response.json["error"]["message"], response.json
+    assert stored_rows(db) == before
+    post = reload(db, post)
+    assert (post.text, post.scheduled_at, post.state) == (CLEAN_POST, scheduled_at, PostState.scheduled)
 
 
 def test_api_refuses_accounts_not_granted_or_needing_reconnect(org, author, db):
