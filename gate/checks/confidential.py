@@ -27,7 +27,7 @@ _CUTS = re.compile(r"(?<![a-z])(?:cut|cutting|cuts|slash|slashing|reduce|reducin
                    r"staffing|places|intake|salaries|pay|pensions|courses|programmes|departments?|faculty)(?![a-z])")
 _LOOKS_SECRET = re.compile(r"[0-9!@#$%^&*_+=?]")
 # Secret-key patterns only run on text with a long unbroken run of key-like characters.
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,}|-----BEGIN")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16}")
 _EMBARGO_PHRASE = re.compile(r"(?<![a-z])(?:embargoed?|under embargo)(?:\s+(?:until|till|to|till|before)\s+[^.\n]{1,40})?")
 
 
@@ -102,7 +102,7 @@ class ConfidentialCheck(Check):
         cue_starts = [hit.start() for hit in self.credential_words.finditer(inspection.cue_text)]
         if cue_starts:
             self._passwords(inspection, cue_starts)
-        if _LONG_TOKEN.search(inspection.original):
+        if "-----BEGIN" in inspection.original or _LONG_TOKEN.search(inspection.original):
             for name, pattern in self.key_patterns:
                 for match in pattern.finditer(inspection.original):
                     inspection.flag(self.category, "secret_key", ORIGINAL, *match.span(),
