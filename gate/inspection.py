@@ -60,11 +60,14 @@ class Inspection:
             cache[(start, end)] = [(start + a, start + b) for a, b in named_people(self.original[start:end])]
         return cache[(start, end)]
 
-    @cached_property
-    def organisations(self) -> list[tuple[int, int]]:
-        from .checks.people import named_organisations
+    def organisations_in(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Named organisations within original[start:end]."""
+        cache = self.__dict__.setdefault("_organisations_cache", {})
+        if (start, end) not in cache:
+            from .checks.people import named_organisations
 
-        return named_organisations(self.original)
+            cache[(start, end)] = [(start + a, start + b) for a, b in named_organisations(self.original[start:end])]
+        return cache[(start, end)]
 
     def sentence(self, view: str, index: int) -> tuple[int, int]:
         """Bounds of the sentence holding `index` in the given view."""

@@ -42,7 +42,8 @@ class DefamationCheck(Check):
             people = inspection.people_in(previous_start, o_end)
             target = _target_for(inspection, people, start, words[sentence_start:sentence_end])
             if target is None:  # organisations are found only when no person is the target
-                target = _target_for(inspection, inspection.organisations, start, words[sentence_start:sentence_end])
+                target = _target_for(inspection, inspection.organisations_in(previous_start, o_end), start,
+                                     words[sentence_start:sentence_end])
             if target is None:
                 target = _target_for(inspection, role_holders(inspection.original), start,
                                      words[sentence_start:sentence_end])
