@@ -21,7 +21,7 @@ def _account(db, team, external_id="1"):
 
 @pytest.fixture
 def world(make, db):
-    from scheduler.models import PostingSlot
+    from scheduler.models import PostingSlot, PostState
 
     team_a, team_b = make.team("Team A"), make.team("Team B")
     account_a = _account(db, team_a)
@@ -33,10 +33,12 @@ def world(make, db):
         "newbie": make.user("newbie@example.org"),
     }
     post_a = _draft_post(db, team_a, account_a, people["member_a"])
+    waiting_a = _draft_post(db, team_a, account_a, people["member_a"])
+    waiting_a.state = PostState.awaiting_approval
     slot_a = PostingSlot(account_id=account_a.id, team_id=team_a.id, weekday=0, minute_of_day=540)
     db.session.add(slot_a)
     db.session.commit()
-    return {"A": team_a.id, "B": team_b.id, "acct_a": account_a.id, "post_a": post_a.id,
+    return {"A": team_a.id, "B": team_b.id, "acct_a": account_a.id, "post_a": post_a.id, "waiting_a": waiting_a.id,
             "target_a": post_a.targets[0].id, "slot_a": slot_a.id,
             **{name: user.id for name, user in people.items()}}
 
@@ -137,6 +139,15 @@ PAGES = [
      dict(anonymous=302, member_a=403, manager_a=303, member_b=404, admin=303)),
     ("POST", "/teams/{A}/late-approval-rule", {"late_approval_rule": "publish_late"},
      dict(anonymous=302, member_a=403, manager_a=303, member_b=404, admin=303)),
+    ("GET", "/approvals", None, dict(anonymous=302, member_a=200, manager_a=200, member_b=200, admin=200)),
+    # Four eyes: the author may not decide, nor an admin while the team has a manager who can.
+    ("POST", "/approvals/{waiting_a}", {"decision": "request_changes", "content_hash": "0" * 64, "note": "Fix it"},
+     dict(anonymous=302, member_a=403, manager_a=303, member_b=404, admin=403)),
+    ("GET", "/admin/policy", None, dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=200)),
+    ("POST", "/admin/policy/actions", {"category": "reputation", "action": "off"},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=303)),
+    ("POST", "/admin/policy/versions/999999/restore", {},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=403, admin=303)),
 ]
 
 API = [
@@ -192,6 +203,10 @@ API = [
     ("POST", "/api/posts/{post_a}/targets/{target_a}/retry", None,
      dict(anonymous=401, member_a=409, manager_a=409, member_b=404, admin=409)),
     ("POST", "/api/media", None, dict(anonymous=401, member_a=400, manager_a=400, member_b=400, admin=400)),
+    ("GET", "/api/approvals", None, dict(anonymous=401, member_a=200, manager_a=200, member_b=200, admin=200)),
+    ("POST", "/api/posts/{waiting_a}/decision", {"decision": "request_changes", "content_hash": "0" * 64,
+                                                 "note": "Fix it"},
+     dict(anonymous=401, member_a=403, manager_a=201, member_b=404, admin=403)),
 ]
 
 
@@ -249,6 +264,7 @@ def test_every_rule_in_the_authz_module_is_exercised():
         "user.change_own_password", "audit.view", "admin.area", "team.manage_settings",
         "account.view", "account.connect", "account.manage",
         "post.list", "post.create", "post.view", "post.edit", "post.cancel", "post.settle_target", "media.upload",
+        "post.decide", "approvals.inbox",
     }
 
 
