@@ -58,7 +58,7 @@ def _lexicons_of(checks) -> list[Lexicon]:
             items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
             for item in items:
                 candidates = item if isinstance(item, tuple) else (item,)
-                found.extend(c for c in candidates if isinstance(c, Lexicon))
+                found.extend(c for c in candidates if isinstance(c, Lexicon) and c.shared)
     return found
 
 

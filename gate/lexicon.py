@@ -104,8 +104,11 @@ class Hit(tuple):
 class Lexicon:
     """A named word list that finds its terms as whole words in normalised text."""
 
-    def __init__(self, name: str, terms: Iterable[str]) -> None:
+    def __init__(self, name: str, terms: Iterable[str], shared: bool = True) -> None:
         self.name = name
+        # False for lists only ever applied to short fields (a media credit, alt text): keeping them out
+        # of the shared scan stops every post being matched against them.
+        self.shared = shared
         self.index: LexiconIndex | None = None
         cleaned = sorted({clean_term(t) for t in terms if t and t.strip()})
         self.terms = tuple(cleaned)

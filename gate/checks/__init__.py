@@ -19,9 +19,9 @@ class Check:
         self.policy = policy
         self.settings = policy.section(self.category)
 
-    def lexicon(self, key: str, section: dict | None = None) -> Lexicon:
+    def lexicon(self, key: str, section: dict | None = None, shared: bool = True) -> Lexicon:
         source = self.settings if section is None else section
-        return Lexicon(f"{self.category}.{key}", source.get(key) or ())
+        return Lexicon(f"{self.category}.{key}", source.get(key) or (), shared=shared)
 
     def evasion_lexicons(self) -> list[Lexicon]:
         """Lexicons whose words people disguise ("sh1t", "f u c k"); the normaliser learns them."""

@@ -57,10 +57,10 @@ class CopyrightCheck(Check):
         self.taking_verbs = Lexicon("copyright.taking_verbs", _TAKING_VERBS)
         self.reupload_verbs = Lexicon("copyright.reupload_verbs", ["uploaded", "reuploaded", "re uploaded", "reposted",
                                                                   "ripped", "posted", "put"])
-        self.open_licences = self.lexicon("open_licences")
-        self.restrictive = self.lexicon("restrictive_licences")
+        self.open_licences = self.lexicon("open_licences", shared=False)
+        self.restrictive = self.lexicon("restrictive_licences", shared=False)
         own = policy.section("organisation").get("own_credits") or ()
-        self.own_credits = self.lexicon("own_credits", {"own_credits": own})
+        self.own_credits = self.lexicon("own_credits", {"own_credits": own}, shared=False)
 
     def run(self, inspection: Inspection) -> None:
         words = inspection.words

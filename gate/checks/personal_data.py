@@ -131,7 +131,7 @@ class PersonalDataCheck(Check):
         self.private_nouns = Lexicon("personal_data.private_nouns", _PRIVATE_NOUNS)
         self.topics = {kind: self.lexicon(kind, self.settings.get("sensitive_topics") or {})
                        for kind in (self.settings.get("sensitive_topics") or {})}
-        self.people_words = self.lexicon("people_in_alt_text")
+        self.people_words = self.lexicon("people_in_alt_text", shared=False)
         faces = self.settings.get("faces") or {}
         self.faces_enabled = bool(faces.get("enabled", True))
         self.face_settings = FaceSettings(**{k: (int(v) if k != "scale_factor" and k != "cascade" else v)
