@@ -140,3 +140,26 @@ def set_member_role(actor: User | None, team: Team, user: User, role) -> Members
     db.session.flush()
     record_event(actor, "team.role_changed", "team", team.id, user_id=user.id, role=role.value)
     return membership
+
+
+def set_escalation(actor: User | None, team: Team, *, wait_limit_minutes, minutes_before_slot, deputy_user_id):
+    """How long a flagged post may wait, how near its slot it escalates, and who stands in."""
+    for value, field in ((wait_limit_minutes, "approval_wait_limit_minutes"),
+                         (minutes_before_slot, "escalate_minutes_before_slot")):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30 * 24 * 60:
+            raise InvalidInput("Give a number of minutes from 1 to 43200 (30 days).", field)
+    deputy = None
+    if deputy_user_id is not None:
+        deputy = db.session.get(User, deputy_user_id) if isinstance(deputy_user_id, int) else None
+        if deputy is None or not deputy.active:
+            raise InvalidInput("The deputy must be an active user.", "deputy_user_id")
+        if deputy.role_in(team.id) is not None:
+            raise InvalidInput("A deputy stands in from outside the team: choose someone not in it.",
+                               "deputy_user_id")
+    team.approval_wait_limit_minutes = wait_limit_minutes
+    team.escalate_minutes_before_slot = minutes_before_slot
+    team.deputy_user_id = deputy.id if deputy else None
+    db.session.flush()
+    record_event(actor, "team.escalation_changed", "team", team.id, approval_wait_limit_minutes=wait_limit_minutes,
+                 escalate_minutes_before_slot=minutes_before_slot, deputy_user_id=team.deputy_user_id)
+    return team

@@ -10,7 +10,8 @@ from scheduler.models import AuditEvent, Team, User
 from scheduler.services import people
 from scheduler.services.errors import ServiceError
 from scheduler.web.access import authorize, load, load_member
-from scheduler.web.forms import ActionForm, MemberAddForm, MemberRoleForm, TeamCreateForm, UserCreateForm
+from scheduler.web.forms import (ActionForm, EscalationForm, MemberAddForm, MemberRoleForm, TeamCreateForm,
+                                  UserCreateForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
@@ -97,9 +98,42 @@ def _member_add_form(team: Team) -> MemberAddForm:
     return form
 
 
-def _render_team(team: Team, add_form=None, status: int = 200):
+def _escalation_form(team: Team, formdata=True) -> EscalationForm:
+    form = EscalationForm(formdata=request.form if formdata and request.method == "POST" else None, obj=None)
+    if not (formdata and request.method == "POST"):
+        form.approval_wait_limit_minutes.data = team.approval_wait_limit_minutes
+        form.escalate_minutes_before_slot.data = team.escalate_minutes_before_slot
+        form.deputy_user_id.data = team.deputy_user_id or 0
+    in_team = {m.user_id for m in team.memberships}
+    others = db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.display_name))
+    form.deputy_user_id.choices = [(0, "No deputy: the admins")] + [
+        (u.id, f"{u.display_name} ({u.email})") for u in others if u.id not in in_team]
+    return form
+
+
+def _render_team(team: Team, add_form=None, status: int = 200, escalation_form=None):
     return render_template("admin/team.html", team=team, add_form=add_form or _member_add_form(team),
-                           role_form=MemberRoleForm(), action_form=ActionForm()), status
+                           role_form=MemberRoleForm(), action_form=ActionForm(),
+                           escalation_form=escalation_form or _escalation_form(team, formdata=False)), status
+
+
+@bp.post("/teams/<int:team_id>/escalation")
+@login_required
+def set_escalation(team_id: int):
+    team = load(Team, team_id, "team.manage_members")
+    form = _escalation_form(team)
+    if not form.validate_on_submit():
+        return _render_team(team, status=400, escalation_form=form)
+    try:
+        people.set_escalation(current_user, team, wait_limit_minutes=form.approval_wait_limit_minutes.data,
+                              minutes_before_slot=form.escalate_minutes_before_slot.data,
+                              deputy_user_id=form.deputy_user_id.data or None)
+    except ServiceError as exc:
+        _form_error(form, exc, "deputy_user_id")
+        return _render_team(team, status=exc.status, escalation_form=form)
+    db.session.commit()
+    flash(f"Escalation for {team.name} saved.", "info")
+    return redirect(url_for("admin.team", team_id=team.id), 303)
 
 
 @bp.get("/teams/<int:team_id>")

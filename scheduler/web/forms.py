@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
 
 from scheduler.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from scheduler.services.validation import time_zone_choices
@@ -78,3 +78,13 @@ class ConnectAccountForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     team_id = SelectField("Team", coerce=int, validate_choice=True)
+
+
+class EscalationForm(FlaskForm):
+    approval_wait_limit_minutes = IntegerField(
+        "A flagged post may wait (minutes) before it escalates",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(1, 43200, "From 1 to 43200 minutes.")])
+    escalate_minutes_before_slot = IntegerField(
+        "…or until this many minutes before its slot",
+        validators=[InputRequired("Give a number of minutes."), NumberRange(1, 43200, "From 1 to 43200 minutes.")])
+    deputy_user_id = SelectField("Deputy from another team (else the admins)", coerce=int, validate_choice=True)

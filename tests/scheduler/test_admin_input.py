@@ -158,3 +158,28 @@ def test_api_never_returns_password_hashes(admin_browser, make):
     make.user("person@example.org")
     body = admin_browser.api("GET", "/api/users").get_data(as_text=True)
     assert "argon2" not in body and "password" not in body
+
+
+def test_escalation_settings(admin_browser, make, db):
+    team = make.team("Comms")
+    insider = make.user("insider@example.org", team=team)
+    deputy = make.user("deputy@example.org")
+    page = admin_browser.get(f"/admin/teams/{team.id}").get_data(as_text=True)
+    assert "Escalation of flagged posts" in page and 'value="1440"' in page
+    for data, message in (({"approval_wait_limit_minutes": "0", "escalate_minutes_before_slot": "60",
+                            "deputy_user_id": "0"}, "From 1 to 43200"),
+                          ({"approval_wait_limit_minutes": "abc", "escalate_minutes_before_slot": "60",
+                            "deputy_user_id": "0"}, "Not a valid integer"),
+                          ({"approval_wait_limit_minutes": "60", "escalate_minutes_before_slot": "60",
+                            "deputy_user_id": str(insider.id)}, "Not a valid choice")):
+        response = admin_browser.post(f"/admin/teams/{team.id}/escalation", data)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), data
+    db.session.expire_all()
+    assert db.session.get(Team, team.id).deputy_user_id is None
+    ok = admin_browser.post(f"/admin/teams/{team.id}/escalation", {
+        "approval_wait_limit_minutes": "120", "escalate_minutes_before_slot": "30", "deputy_user_id": str(deputy.id)})
+    assert ok.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Team, team.id)
+    assert (saved.approval_wait_limit_minutes, saved.escalate_minutes_before_slot, saved.deputy_user_id) == \
+        (120, 30, deputy.id)

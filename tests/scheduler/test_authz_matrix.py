@@ -139,6 +139,9 @@ PAGES = [
      dict(anonymous=302, member_a=403, manager_a=303, member_b=404, admin=303)),
     ("POST", "/teams/{A}/late-approval-rule", {"late_approval_rule": "publish_late"},
      dict(anonymous=302, member_a=403, manager_a=303, member_b=404, admin=303)),
+    ("POST", "/admin/teams/{A}/escalation", {"approval_wait_limit_minutes": "60", "escalate_minutes_before_slot": "30",
+                                             "deputy_user_id": "0"},
+     dict(anonymous=302, member_a=403, manager_a=403, member_b=404, admin=303)),
     ("GET", "/approvals", None, dict(anonymous=302, member_a=200, manager_a=200, member_b=200, admin=200)),
     # Four eyes: the author may not decide, nor an admin while the team has a manager who can.
     ("POST", "/approvals/{waiting_a}", {"decision": "request_changes", "content_hash": "0" * 64, "note": "Fix it"},
