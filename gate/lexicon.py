@@ -171,6 +171,10 @@ class Lexicon:
             return None
         return self._regex.search(text, start, len(text) if end is None else end)
 
+    def search_window(self, text: str, start: int, end: int) -> re.Match | None:
+        """This list's own pattern over text[start:end] only: for lists consulted per hit, in one sentence."""
+        return self._regex.search(text, start, end) if self._regex is not None else None
+
     def single_words(self) -> tuple[set[str], set[str]]:
         """Words and stems a de-obfuscating normaliser should recognise."""
         words, stems = set(), set()

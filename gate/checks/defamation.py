@@ -25,7 +25,7 @@ class DefamationCheck(Check):
         self.allegations = self.lexicon("allegations")
         # Reporting words ("allegedly", "accused of", "cleared of") and teaching contexts
         # ("how to avoid plagiarism") mean the sentence does not assert the allegation.
-        self.hedges = self.lexicon("hedges")
+        self.hedges = self.lexicon("hedges", shared=False)  # consulted per allegation, in its sentence
 
     def run(self, inspection: Inspection) -> None:
         words = inspection.words
@@ -34,7 +34,7 @@ class DefamationCheck(Check):
             found += list(_FABRICATION.finditer(words))
         for match in found:
             sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
-            if self.hedges.search(words, sentence_start, sentence_end):
+            if self.hedges.search_window(words, sentence_start, sentence_end):
                 continue
             start, end = inspection.to_original(WORDS, *match.span())
             o_start, o_end = inspection.sentence(ORIGINAL, start)

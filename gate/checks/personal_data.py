@@ -127,7 +127,7 @@ class PersonalDataCheck(Check):
                             for p in self.settings.get("id_patterns") or ()]
         self.details = {kind: self.lexicon(kind, self.settings.get("sensitive_details") or {})
                         for kind in (self.settings.get("sensitive_details") or {})}
-        self.framing = self.lexicon("professional_framing")
+        self.framing = self.lexicon("professional_framing", shared=False)  # consulted per hit, in its sentence
         self.private_nouns = Lexicon("personal_data.private_nouns", _PRIVATE_NOUNS)
         self.topics = {kind: self.lexicon(kind, self.settings.get("sensitive_topics") or {})
                        for kind in (self.settings.get("sensitive_topics") or {})}
@@ -269,7 +269,7 @@ class PersonalDataCheck(Check):
         for kind, lexicon in self.topics.items():
             for match in lexicon.finditer(words):
                 sentence_start, sentence_end = inspection.sentence(WORDS, match.start())
-                if not self.framing.search(words, sentence_start, sentence_end):
+                if not self.framing.search_window(words, sentence_start, sentence_end):
                     topics.append((kind, match))
         self._possessed_details(inspection)
         if events:
