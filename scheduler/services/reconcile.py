@@ -10,11 +10,12 @@ reconnected. One bad row never stops the sweep.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import sqlalchemy as sa
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from scheduler.extensions import db
 from scheduler.models import (AccountStatus, LateApprovalRule, Post, PostState, PostTarget, PublishAttempt,
@@ -28,13 +29,34 @@ from scheduler.services.posts import PUBLISH_JOB_TIMEOUT_SECONDS  # noqa: E402
 
 STALE_CLAIM_AFTER = timedelta(seconds=2 * PUBLISH_JOB_TIMEOUT_SECONDS)
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+# RQ's scheduler moves a due job onto the queue within a second. One still
+# waiting well past its time means no scheduler is running (the worker that
+# held RQ's scheduler lock died; the others retry the lock only every 10
+# minutes). A job "started" longer ago than its timeout died with its work
+# horse. Neither job will ever run.
+SCHEDULED_JOB_OVERDUE = timedelta(seconds=30)
+STARTED_JOB_OVERDUE = timedelta(seconds=PUBLISH_JOB_TIMEOUT_SECONDS + 60)
 
 
-def _job_is_live(job_id: str, connection) -> bool:
+def _job_is_live(job_id: str, connection, now) -> bool:
+    """Will this job still run? Only asked for targets nobody has claimed, so re-sending one is safe."""
     try:
-        return Job.fetch(job_id, connection=connection).get_status(refresh=False) in LIVE_JOB_STATUSES
+        job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return False
+    status = job.get_status(refresh=False)
+    if status == JobStatus.SCHEDULED:
+        registry = ScheduledJobRegistry(job.origin, connection=connection)
+        try:
+            overdue = registry.get_scheduled_time(job) < now - SCHEDULED_JOB_OVERDUE
+        except NoSuchJobError:
+            return False
+        if overdue:
+            registry.remove(job)
+        return not overdue
+    if status == JobStatus.STARTED and job.started_at is not None:
+        return job.started_at.replace(tzinfo=timezone.utc) >= now - STARTED_JOB_OVERDUE
+    return status in LIVE_JOB_STATUSES
 
 
 def reconcile() -> dict:
@@ -51,7 +73,7 @@ def reconcile() -> dict:
     for target in due:
         try:
             job_id = publish_job_id(target)
-            if not _job_is_live(job_id, queue.connection):
+            if not _job_is_live(job_id, queue.connection, now):
                 send_job(queue, publish_target, (target.id,), at=target.due_at, job_id=job_id,
                          job_timeout=PUBLISH_JOB_TIMEOUT_SECONDS)
                 report["enqueued"] += 1
