@@ -160,6 +160,14 @@ class BenchStack:
     def start_periodic_scheduler(self) -> None:
         self._spawn("scheduler", self.flask("scheduler"))
 
+    def scheduler_holder(self) -> int:
+        """The worker whose process tree runs RQ's scheduler (holds its lock), or 1 if none does."""
+        holder = self.redis.get("rq:scheduler-lock:default")
+        for name, child in self.children.items():
+            if name.startswith("worker") and holder and int(holder) in _descendants(child.pid) + [child.pid]:
+                return int(name.removeprefix("worker"))
+        return 1
+
     def kill_worker(self, index: int) -> list[int]:
         """SIGKILL a worker and its whole process tree (work horse, RQ scheduler), as a dead container would."""
         child = self.children[f"worker{index}"]
