@@ -103,7 +103,7 @@ def load_settings(environ=None, instance_path: Path | None = None) -> Settings:
     env = environ.get("GATEPOST_ENV", "development").strip() or "development"
     if env not in ENVIRONMENTS:
         raise ConfigError(f"GATEPOST_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}")
-    instance_path = Path(instance_path or environ.get("GATEPOST_INSTANCE_PATH") or Path.cwd() / "instance")
+    instance_path = Path(instance_path or environ.get("GATEPOST_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
 
     database_url = environ.get("DATABASE_URL", "").strip()
     if not database_url:
