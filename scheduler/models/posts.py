@@ -49,6 +49,9 @@ class Post(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    # Whoever last changed the content: like the author, they may not sign it off (four eyes).
+    last_editor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                       nullable=True)
     text: Mapped[str] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     media: Mapped[list] = mapped_column(sa.JSON, default=list)

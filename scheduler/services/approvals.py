@@ -18,20 +18,22 @@ from scheduler.services.posts import _preview, schedule_cleared_post
 NOTE_MAX = 2000
 
 
-def team_managers_other_than_author(post: Post) -> list[User]:
+def managers_who_may_decide(post: Post) -> list[User]:
+    """The team's active managers, except the author and whoever last changed the content."""
+    excluded = {post.author_id, post.last_editor_id} - {None}
     return list(db.session.scalars(sa.select(User).join(Membership).where(
         Membership.team_id == post.team_id, Membership.role == TeamRole.manager, User.active.is_(True),
-        User.id != post.author_id)))
+        User.id.not_in(excluded))))
 
 
 def may_decide(user: User, post: Post) -> bool:
     """Managers of the team (never the author); the team's deputy and the admins too once the post
     has escalated, or when the author is the team's only manager."""
-    if user is None or not getattr(user, "active", False) or user.id == post.author_id:
+    if user is None or not getattr(user, "active", False) or user.id in (post.author_id, post.last_editor_id):
         return False
     if user.role_in(post.team_id) == TeamRole.manager:
         return True
-    fallback = post.escalated_at is not None or not team_managers_other_than_author(post)
+    fallback = post.escalated_at is not None or not managers_who_may_decide(post)
     return fallback and (bool(user.is_admin) or user.id == post.team.deputy_user_id)
 
 
@@ -40,9 +42,10 @@ def fallback_deciders(post: Post) -> list[User]:
     from scheduler.services.notifications import active_admins
 
     deputy = post.team.deputy
-    if deputy is not None and deputy.active and deputy.id != post.author_id:
+    excluded = {post.author_id, post.last_editor_id}
+    if deputy is not None and deputy.active and deputy.id not in excluded:
         return [deputy]
-    return [admin for admin in active_admins(db.session) if admin.id != post.author_id]
+    return [admin for admin in active_admins(db.session) if admin.id not in excluded]
 
 
 def escalate_waiting_posts() -> int:
@@ -78,6 +81,8 @@ def escalate_waiting_posts() -> int:
 def _check_decision(manager: User, post: Post, content_hash) -> None:
     if manager.id == post.author_id:
         raise Conflict("You cannot decide on your own post: another manager must.")
+    if manager.id == post.last_editor_id:
+        raise Conflict("You changed this post, so another manager must sign it off.")
     if not may_decide(manager, post):
         raise Conflict("Only a manager of this team (or an admin, when the author is its only manager) can decide.")
     if post.state != PostState.awaiting_approval:
@@ -145,6 +150,7 @@ def reject_post(manager: User, post: Post, content_hash: str, note) -> Approval:
 def inbox(user: User, limit: int = 500) -> list[Post]:
     """Posts this user may decide on now, the soonest slot first."""
     query = sa.select(Post).where(Post.state == PostState.awaiting_approval, Post.author_id != user.id)
+    # (may_decide below also drops posts this user last edited.)
     if not user.is_admin:
         from scheduler.models import Team
 

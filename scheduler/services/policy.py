@@ -133,10 +133,10 @@ def _hold_for_sign_off(actor, post: Post, verdict: GateVerdict) -> None:
             move_target(db.session, target, TargetState.pending, actor, why="new policy flags it")
     move_post(db.session, post, PostState.awaiting_approval, actor, why="the new policy flags it",
               verdict_id=verdict.id)
-    from scheduler.services.approvals import team_managers_other_than_author
+    from scheduler.services.approvals import managers_who_may_decide
 
     categories = ", ".join(sorted({f["category"].replace("_", " ") for f in verdict.flags}))
-    notify_users(db.session, [post.author] + team_managers_other_than_author(post), "post_held_by_policy",
+    notify_users(db.session, [post.author] + managers_who_may_decide(post), "post_held_by_policy",
                  f"A policy change flags a scheduled post ({categories}); it now waits for a manager's sign-off.",
                  f"/posts/{post.id}")
 

@@ -171,7 +171,7 @@ def create_post(actor: User, team: Team, *, text, link=None, media=None, declara
     clean_targets = _clean_targets(team, targets)
     when = _clean_when(team, [a.id for a, _ in clean_targets], scheduled_at, publish_now, add_to_queue)
     _check_for_networks(text, link, media, clean_targets)
-    post = Post(team_id=team.id, author_id=actor.id, text=text, link=link, media=media, declarations=declarations,
+    post = Post(team_id=team.id, author_id=actor.id, last_editor_id=actor.id, text=text, link=link, media=media, declarations=declarations,
                 state=PostState.draft, scheduled_at=when, content_hash="")
     post.targets = [PostTarget(account_id=account.id, text_variant=variant, state=TargetState.pending,
                                due_at=when, idempotency_key=uuid.uuid4().hex) for account, variant in clean_targets]
@@ -205,10 +205,10 @@ def submit_post(actor, post: Post) -> Post:
 
 def _tell_deciders(post: Post, verdict) -> None:
     """The team's managers (or the admins, when the author is the only one) learn a post needs them."""
-    from scheduler.services.approvals import fallback_deciders, team_managers_other_than_author
+    from scheduler.services.approvals import fallback_deciders, managers_who_may_decide
     from scheduler.services.notifications import notify_users
 
-    deciders = team_managers_other_than_author(post) or fallback_deciders(post)
+    deciders = managers_who_may_decide(post) or fallback_deciders(post)
     categories = ", ".join(sorted({f["category"].replace("_", " ") for f in verdict.flags}))
     notify_users(db.session, [u for u in deciders if u.id != post.author_id], "approval_needed",
                  f"{post.author.display_name}'s post for {post.team.name} needs your sign-off ({categories}).",
@@ -339,6 +339,7 @@ def edit_post(actor: User, post: Post, **changes) -> Post:
         return post  # nothing a manager signs off has changed
     voided = void_approvals(db.session, post)
     post.content_hash = new_hash
+    post.last_editor_id = actor.id
     record_event(actor, "post.edited", "post", post.id, content_hash=new_hash, approvals_voided=voided)
     if post.state == PostState.scheduled:
         for target in post.targets:

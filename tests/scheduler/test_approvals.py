@@ -139,3 +139,17 @@ def test_embargoed_content_never_goes_out_late_even_if_the_team_publishes_late(o
         approvals.approve_post(org["manager"], post, post.content_hash)
         db.session.commit()
     assert reload(db, post).state == PostState.expired
+
+
+def test_a_manager_who_edited_a_post_cannot_sign_it_off(org, db):  # noqa: F811
+    post = new_post(org, PHONE_POST)
+    db.session.commit()
+    post_service.edit_post(org["manager"], post, text=PHONE_POST + " Well done!")
+    db.session.commit()
+    assert post.state == PostState.awaiting_approval and post.last_editor_id == org["manager"].id
+    with pytest.raises(Conflict, match="You changed this post"):
+        approvals.approve_post(org["manager"], post, post.content_hash)
+    assert not approvals.may_decide(org["manager"], post)
+    approvals.approve_post(org["manager2"], post, post.content_hash)  # the other manager may
+    db.session.commit()
+    assert post.state == PostState.scheduled
