@@ -14,9 +14,10 @@ gate), real `flask --app wsgi worker` processes and the periodic
 then counts duplicates (the emulator: a post that reached it more than once)
 and lost posts (the database: a target not published, failed or unconfirmed,
 or marked published but absent at the emulator). `--faults` adds 30% 5xx,
-10% 429 and 5% answers lost after the emulator stored the post, SIGKILLs one
-worker (its whole process tree, as a dead container) and flushes Redis
-mid-run; recovery is the restarted worker and the reconciler. Retry and
+10% 429 and 5% answers lost after the emulator stored the post, SIGKILLs the
+worker running RQ's scheduler (its whole process tree, as a dead container;
+restarted 2 s later) and flushes Redis mid-run; recovery is the restarted
+worker and the reconciler of the periodic scheduler. Retry and
 rate-limit waits are the production ones (real time), so a faults run takes
 several minutes. Progress goes to stderr; the result is the last line of
 stdout, as JSON.
