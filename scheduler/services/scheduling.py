@@ -7,9 +7,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scheduler.models import PostingSlot, PostTarget, TargetState, now_utc
-from scheduler.services.errors import InvalidInput
+from scheduler.extensions import db
+from scheduler.models import LateApprovalRule, PostingSlot, PostTarget, TargetState, Team, now_utc
+from scheduler.services.audit import record_event
+from scheduler.services.errors import Conflict, InvalidInput
+from scheduler.services.post_queries import granted_accounts
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUEUE_HORIZON_DAYS = 56
 OCCUPYING_STATES = (TargetState.pending, TargetState.scheduled, TargetState.publishing, TargetState.held)
 
@@ -70,3 +74,45 @@ def next_free_slot(session: Session, team, account_ids: list[int], after: dateti
                 return candidate
     raise InvalidInput(f"No free slot in the next {QUEUE_HORIZON_DAYS // 7} weeks; choose a time yourself.",
                        "add_to_queue")
+
+
+# --- a team's posting slots and late-approval rule -------------------------------------
+
+def add_posting_slot(actor, team: Team, account_id, weekday, minute_of_day) -> PostingSlot:
+    """A weekly time (in the team's zone) at which queued posts of this team go to this account."""
+    if not isinstance(account_id, int) or account_id not in {a.id for a in granted_accounts(team)}:
+        raise InvalidInput(f"{team.name} has not been granted that account.", "account_id")
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise InvalidInput("Choose a day of the week.", "weekday")
+    if not isinstance(minute_of_day, int) or not 0 <= minute_of_day < 1440:
+        raise InvalidInput("Give a time such as 09:30.", "time")
+    exists = db.session.scalar(sa.select(PostingSlot.id).where(
+        PostingSlot.team_id == team.id, PostingSlot.account_id == account_id, PostingSlot.weekday == weekday,
+        PostingSlot.minute_of_day == minute_of_day))
+    if exists is not None:
+        raise Conflict(f"There is already a slot on {WEEKDAYS[weekday]} at {minute_of_day // 60:02d}:"
+                       f"{minute_of_day % 60:02d} for that account.", "time")
+    slot = PostingSlot(team_id=team.id, account_id=account_id, weekday=weekday, minute_of_day=minute_of_day)
+    db.session.add(slot)
+    db.session.flush()
+    record_event(actor, "slot.added", "posting_slot", slot.id, team_id=team.id, account_id=account_id,
+                 weekday=weekday, minute_of_day=minute_of_day)
+    return slot
+
+
+def remove_posting_slot(actor, slot: PostingSlot) -> None:
+    record_event(actor, "slot.removed", "posting_slot", slot.id, team_id=slot.team_id, account_id=slot.account_id,
+                 weekday=slot.weekday, minute_of_day=slot.minute_of_day)
+    db.session.delete(slot)
+    db.session.flush()
+
+
+def set_late_approval_rule(actor, team: Team, rule) -> Team:
+    if rule not in LateApprovalRule.__members__:
+        raise InvalidInput("Choose whether late approvals expire or publish late.", "late_approval_rule")
+    if team.late_approval_rule != rule:
+        record_event(actor, "team.late_approval_rule_changed", "team", team.id, previous=team.late_approval_rule,
+                     rule=rule)
+        team.late_approval_rule = rule
+        db.session.flush()
+    return team

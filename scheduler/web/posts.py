@@ -5,26 +5,24 @@ Pages and API share parsing helpers so both refuse the same input with the same 
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import uuid
 from collections import Counter
 from itertools import pairwise
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from scheduler.authz import can
 from scheduler.connectors import DISPLAY_NAMES
 from scheduler.extensions import db
-from scheduler.models import LateApprovalRule, Post, PostingSlot, PostState, PostTarget, Team, TargetState
+from scheduler.models import Post, PostingSlot, PostState, PostTarget, Team, TargetState
 from scheduler.services import post_queries
 from scheduler.services import posts as post_service
-from scheduler.services.audit import record_event
-from scheduler.services.errors import Conflict, InvalidInput, ServiceError
+from scheduler.services.media import IMAGE_MAX_BYTES, store_image
+from scheduler.services.scheduling import (WEEKDAYS, add_posting_slot, remove_posting_slot,
+                                          set_late_approval_rule)
+from scheduler.services.errors import InvalidInput, ServiceError
 from scheduler.services.lifecycle import READABLE
 from scheduler.services.scheduling import local_to_utc, utc_to_local
 from scheduler.services.validation import clean_bool
@@ -39,85 +37,15 @@ api_bp = Blueprint("posts_api", __name__, url_prefix="/api")
 
 PAGE_SIZE = 20
 API_DEFAULT_PAGE_SIZE = 50
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CONTENT_FIELDS = {"text", "link", "media", "declarations", "targets"}
 WHEN_FIELDS = {"scheduled_at", "publish_now", "add_to_queue"}
 MEDIA_FIELDS = {"media_id", "alt_text", "credit", "licence"}
 TARGET_FIELDS = {"account_id", "text_variant"}
 DECLARATION_FIELDS = {"kind", "reference"}
-# Checked by content, never by the file name or the browser's claimed type.
-_IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"),
-                     (b"GIF89a", "gif"))
 _CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:00)?$")  # some browsers add seconds
 READABLE_DECISIONS = {"approved": "approved", "changes_requested": "asked for changes", "rejected": "rejected"}
 # Targets a person has to settle: the outcome is unknown, or it failed.
 SETTLEABLE = (TargetState.unconfirmed, TargetState.failed)
-
-
-# --- operations without a service yet ----------------------------------------------
-# These three belong in scheduler/services (media storage; posting slots and the
-# late-approval rule in scheduling.py). They take plain arguments, never the
-# request, so moving them is a cut and paste; see the issue-5 report.
-
-def store_image(data: bytes) -> str:
-    """Keep an uploaded image under the instance's media folder, named by its SHA-256; return that name."""
-    if not data:
-        raise InvalidInput("The file is empty. Choose a JPEG, PNG or GIF image.", "file")
-    if len(data) > IMAGE_MAX_BYTES:
-        raise InvalidInput("The image is too large: 5 MB at most.", "file")
-    extension = next((ext for signature, ext in _IMAGE_SIGNATURES if data.startswith(signature)), None)
-    if extension is None:
-        raise InvalidInput("Only JPEG, PNG or GIF images can be attached.", "file")
-    media_id = f"{hashlib.sha256(data).hexdigest()}.{extension}"
-    path = post_service.media_root() / media_id
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so the gate never reads half an image.
-        partial = path.with_name(f".{media_id}.{uuid.uuid4().hex}.part")
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    return media_id
-
-
-def add_posting_slot(actor, team: Team, account_id, weekday, minute_of_day) -> PostingSlot:
-    """A weekly time (in the team's zone) at which queued posts of this team go to this account."""
-    if not isinstance(account_id, int) or account_id not in {a.id for a in post_queries.granted_accounts(team)}:
-        raise InvalidInput(f"{team.name} has not been granted that account.", "account_id")
-    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-        raise InvalidInput("Choose a day of the week.", "weekday")
-    if not isinstance(minute_of_day, int) or not 0 <= minute_of_day < 1440:
-        raise InvalidInput("Give a time such as 09:30.", "time")
-    exists = db.session.scalar(sa.select(PostingSlot.id).where(
-        PostingSlot.team_id == team.id, PostingSlot.account_id == account_id, PostingSlot.weekday == weekday,
-        PostingSlot.minute_of_day == minute_of_day))
-    if exists is not None:
-        raise Conflict(f"There is already a slot on {WEEKDAYS[weekday]} at {minute_of_day // 60:02d}:"
-                       f"{minute_of_day % 60:02d} for that account.", "time")
-    slot = PostingSlot(team_id=team.id, account_id=account_id, weekday=weekday, minute_of_day=minute_of_day)
-    db.session.add(slot)
-    db.session.flush()
-    record_event(actor, "slot.added", "posting_slot", slot.id, team_id=team.id, account_id=account_id,
-                 weekday=weekday, minute_of_day=minute_of_day)
-    return slot
-
-
-def remove_posting_slot(actor, slot: PostingSlot) -> None:
-    record_event(actor, "slot.removed", "posting_slot", slot.id, team_id=slot.team_id, account_id=slot.account_id,
-                 weekday=slot.weekday, minute_of_day=slot.minute_of_day)
-    db.session.delete(slot)
-    db.session.flush()
-
-
-def set_late_approval_rule(actor, team: Team, rule) -> Team:
-    if rule not in LateApprovalRule.__members__:
-        raise InvalidInput("Choose whether late approvals expire or publish late.", "late_approval_rule")
-    if team.late_approval_rule != rule:
-        record_event(actor, "team.late_approval_rule_changed", "team", team.id, previous=team.late_approval_rule,
-                     rule=rule)
-        team.late_approval_rule = rule
-        db.session.flush()
-    return team
 
 
 # --- parsing shared by pages and API -------------------------------------------------
