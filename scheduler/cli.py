@@ -15,6 +15,7 @@ from scheduler.extensions import db
 from scheduler.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
+SCHEDULER_LOCK_RETRY_SECONDS = 60
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo organisation for a first look.")
 vault_cli = AppGroup("vault", help="The token vault.")
@@ -127,7 +128,10 @@ def worker_command(burst: bool, queue_names: tuple[str, ...]):
     _warm_up_for_jobs()
     task_queue = current_app.extensions["gatepost.queue"]
     queues = [task_queue.queue(name) for name in (queue_names or (task_queue.settings.queue_name,))]
-    worker = Worker(queues, connection=task_queue.connection)
+    # RQ's scheduler runs beside one worker, under a lock; the other workers
+    # retry that lock only at their maintenance round, every 10 minutes by
+    # default. If the worker running it dies, due jobs would wait that long.
+    worker = Worker(queues, connection=task_queue.connection, maintenance_interval=SCHEDULER_LOCK_RETRY_SECONDS)
     log.info("worker %s listening on %s", worker.name, ", ".join(q.name for q in queues))
     worker.work(burst=burst, with_scheduler=True)
 
