@@ -33,7 +33,8 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from scheduler.bench_stack import DEFAULT_POSTGRES_SERVER, DEFAULT_REDIS_SERVER, REDIRECT_URI, BenchStack, log
+from scheduler.bench_stack import (DEFAULT_POSTGRES_SERVER, DEFAULT_REDIS_SERVER, REDIRECT_URI, BenchStack,
+                                   log)
 
 FINAL_STATES = ("published", "failed", "unconfirmed")
 FAULT_RULES = [

@@ -137,8 +137,6 @@ class BenchStack:
         return self._spawn(f"worker{index}", self.flask("worker"))
 
     def start_workers(self) -> None:
-        from rq import Worker
-
         for index in range(1, self.workers_wanted + 1):
             self.start_worker(index)
         self.wait_for_workers(self.workers_wanted)
@@ -181,8 +179,9 @@ class BenchStack:
         return pids
 
     def run_migrations(self) -> None:
-        subprocess.run(self.flask("db", "upgrade"), env=self.env, cwd=PROJECT_ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=open(self.tmp / "migrate.log", "ab"))
+        with open(self.tmp / "migrate.log", "ab") as out:
+            subprocess.run(self.flask("db", "upgrade"), env=self.env, cwd=PROJECT_ROOT, check=True,
+                           stdout=out, stderr=subprocess.STDOUT)
 
     # --- teardown ---------------------------------------------------------------
 
