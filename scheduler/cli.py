@@ -121,9 +121,13 @@ def seed_demo():
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @click.option("--queue", "queue_names", multiple=True, help="Queue(s) to listen on.")
-def worker_command(burst: bool, queue_names: tuple[str, ...]):
+@click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default) instead of running jobs "
+                                           "in this process.")
+def worker_command(burst: bool, queue_names: tuple[str, ...], fork: bool):
     """Start an RQ worker (with RQ's scheduler enabled) on the configured Redis."""
     from rq import Worker
+
+    from scheduler.queueing import InProcessWorker
 
     _warm_up_for_jobs()
     task_queue = current_app.extensions["gatepost.queue"]
@@ -131,7 +135,10 @@ def worker_command(burst: bool, queue_names: tuple[str, ...]):
     # RQ's scheduler runs beside one worker, under a lock; the other workers
     # retry that lock only at their maintenance round, every 10 minutes by
     # default. If the worker running it dies, due jobs would wait that long.
-    worker = Worker(queues, connection=task_queue.connection, maintenance_interval=SCHEDULER_LOCK_RETRY_SECONDS)
+    worker_class = Worker if fork else InProcessWorker
+    InProcessWorker.flask_app = current_app._get_current_object()
+    worker = worker_class(queues, connection=task_queue.connection,
+                          maintenance_interval=SCHEDULER_LOCK_RETRY_SECONDS)
     log.info("worker %s listening on %s", worker.name, ", ".join(q.name for q in queues))
     worker.work(burst=burst, with_scheduler=True)
 

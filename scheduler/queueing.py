@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import redis
 from flask import current_app
-from rq import Queue
+from rq import Queue, SimpleWorker
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -92,3 +92,22 @@ def _send_pending_jobs(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_jobs(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+
+
+class InProcessWorker(SimpleWorker):
+    """An RQ worker that runs each job in its own process, not a forked child.
+
+    Forking a work horse per job threw away the warm state every publish
+    needs (parsed policy, SQLAlchemy's compiled statements, pooled database
+    connections): measured at 100-250 ms of a publish job, against ~10-25 ms
+    for a bare RQ job. Each job still gets a fresh app context (so a fresh
+    database session), and RQ's job timeout still applies (SIGALRM in this
+    process). A job that crashes the interpreter takes the worker down with
+    it; its claim is then settled by the reconciler as any dead worker's is.
+    """
+
+    flask_app = None  # set by the `worker` command
+
+    def execute_job(self, job, queue):
+        with self.flask_app.app_context():
+            return super().execute_job(job, queue)
