@@ -90,7 +90,6 @@ def verify_chain(session, batch: int = 5000) -> ChainReport:
     """Walk the whole trail: recompute every hash, check every link and the head."""
     problems: list[str] = []
     expected_prev, expected_sequence, count = GENESIS_HASH, 1, 0
-    last_id = 0
     while True:
         rows = session.scalars(sa.select(AuditEvent).where(AuditEvent.sequence >= expected_sequence)
                                .order_by(AuditEvent.sequence).limit(batch)).all()
@@ -107,7 +106,7 @@ def verify_chain(session, batch: int = 5000) -> ChainReport:
                                     event.details)
             if recomputed != event.hash:
                 problems.append(f"event {event.sequence} (id {event.id}, {event.action}) was altered")
-            expected_prev, expected_sequence, last_id = event.hash, event.sequence + 1, event.id
+            expected_prev, expected_sequence = event.hash, event.sequence + 1
         if len(problems) > 50:
             break
     head = session.get(AuditChainHead, HEAD_ID)

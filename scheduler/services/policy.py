@@ -15,12 +15,11 @@ import yaml
 
 import gate
 from scheduler.extensions import db
-from scheduler.models import (GateVerdict, PolicyVersion, Post, PostState, TargetState, User, now_utc)
+from scheduler.models import (GateVerdict, PolicyVersion, Post, PostState, User, now_utc)
 from scheduler.policy_store import current_policy, fallback_policy
 from scheduler.services.audit import record_event
 from scheduler.services.errors import InvalidInput, NotFound
 from scheduler.services.gatekeeping import _gate_post, evaluate_post, valid_approval, void_approvals
-from scheduler.services.lifecycle import move_post, move_target
 from scheduler.services.notifications import notify_users
 
 log = logging.getLogger(__name__)
@@ -98,20 +97,17 @@ def _previous_verdict(post: Post, before_id: int) -> GateVerdict | None:
 
 def recheck_queued_posts(actor=None) -> dict:
     """Re-evaluate every scheduled or waiting post under the policy now in force."""
-    from scheduler.services.posts import media_root, schedule_cleared_post
+    from scheduler.services.posts import media_root
 
     report = {"checked": 0, "held": 0, "cleared": 0, "unchanged": 0}
     posts = db.session.scalars(sa.select(Post).where(Post.state.in_(QUEUED)).order_by(Post.id)).all()
     for post in posts:
         report["checked"] += 1
-        verdict = evaluate_post(db.session, post, media_root())
         if post.state == PostState.awaiting_approval:
-            if verdict.decision == gate.CLEAR:
-                schedule_cleared_post(actor, post, reason="clear under the new policy")
-                report["cleared"] += 1
-            else:
-                report["unchanged"] += 1
+            cleared = _schedule_if_clear_now(actor, post, "clear under the new policy")
+            report["cleared" if cleared else "unchanged"] += 1
             continue
+        verdict = evaluate_post(db.session, post, media_root())
         if verdict.decision == gate.CLEAR:
             report["unchanged"] += 1
             continue
@@ -127,12 +123,10 @@ def recheck_queued_posts(actor=None) -> dict:
 
 
 def _hold_for_sign_off(actor, post: Post, verdict: GateVerdict) -> None:
+    from scheduler.services.posts import withhold_clearance
+
     void_approvals(db.session, post)
-    for target in post.targets:
-        if target.state == TargetState.scheduled:
-            move_target(db.session, target, TargetState.pending, actor, why="new policy flags it")
-    move_post(db.session, post, PostState.awaiting_approval, actor, why="the new policy flags it",
-              verdict_id=verdict.id)
+    withhold_clearance(actor, post, "the new policy flags it", verdict_id=verdict.id)
     from scheduler.services.approvals import managers_who_may_decide
 
     categories = ", ".join(sorted({f["category"].replace("_", " ") for f in verdict.flags}))
@@ -143,14 +137,18 @@ def _hold_for_sign_off(actor, post: Post, verdict: GateVerdict) -> None:
 
 def release_lifted_embargoes() -> int:
     """Posts waiting only because of a check that now passes (an embargo lifted) go on by themselves."""
+    waiting = db.session.scalars(sa.select(Post).where(Post.state == PostState.awaiting_approval)).all()
+    return sum(_schedule_if_clear_now(None, post, "clear now (an embargo has lifted)") for post in waiting)
+
+
+def _schedule_if_clear_now(actor, post: Post, reason: str) -> bool:
+    """A waiting post the gate now clears goes on by itself (policy change, lifted embargo)."""
     from scheduler.services.posts import media_root, schedule_cleared_post
 
-    released = 0
-    for post in db.session.scalars(sa.select(Post).where(Post.state == PostState.awaiting_approval)):
-        if evaluate_post(db.session, post, media_root()).decision == gate.CLEAR:
-            schedule_cleared_post(None, post, reason="clear now (an embargo has lifted)")
-            released += 1
-    return released
+    if evaluate_post(db.session, post, media_root()).decision != gate.CLEAR:
+        return False
+    schedule_cleared_post(actor, post, reason=reason)
+    return True
 
 
 def preview(text, now: datetime | None = None) -> dict:

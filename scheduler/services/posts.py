@@ -17,7 +17,7 @@ import gate
 from platforms import Draft
 from scheduler.connectors import DISPLAY_NAMES, connector_for
 from scheduler.extensions import db
-from scheduler.models import (AccountGrant, AccountStatus, Approval, ApprovalDecision, LateApprovalRule, Post,
+from scheduler.models import (AccountGrant, AccountStatus, LateApprovalRule, Post,
                               PostState, PostTarget, SocialAccount, TargetState, Team, User, now_utc)
 from scheduler.services.audit import record_event
 from scheduler.services.errors import Conflict, InvalidInput
@@ -195,12 +195,17 @@ def submit_post(actor, post: Post) -> Post:
         schedule_cleared_post(actor, post, reason="clear")
     else:
         post.submitted_at, post.escalated_at = now_utc(), None
-        move_post(db.session, post, PostState.awaiting_approval, actor, verdict_id=verdict.id)
-        for target in post.targets:
-            if target.state == TargetState.scheduled:
-                move_target(db.session, target, TargetState.pending, actor)
+        withhold_clearance(actor, post, "the gate flags it", verdict_id=verdict.id)
         _tell_deciders(post, verdict)
     return post
+
+
+def withhold_clearance(actor, post: Post, why: str, **details) -> None:
+    """The post may not go out as it is: its waiting targets go back to pending and it waits for a manager."""
+    for target in post.targets:
+        if target.state == TargetState.scheduled:
+            move_target(db.session, target, TargetState.pending, actor, why=why)
+    move_post(db.session, post, PostState.awaiting_approval, actor, why=why, **details)
 
 
 def _tell_deciders(post: Post, verdict) -> None:

@@ -18,9 +18,9 @@ from scheduler.connectors import connector_for
 from scheduler.extensions import db
 from scheduler.models import AccountStatus, PostState, PostTarget, PublishAttempt, TargetState, now_utc
 from scheduler.services.gatekeeping import clearance
-from scheduler.services.lifecycle import complete_if_done, move_post, move_target
+from scheduler.services.lifecycle import complete_if_done, move_target
 from scheduler.services.notifications import notify_users
-from scheduler.services.posts import _mime, _preview, enqueue_target, media_root
+from scheduler.services.posts import _mime, _preview, enqueue_target, media_root, withhold_clearance
 from scheduler.vault import AccountNeedsReconnect, VaultError, current_vault
 
 log = logging.getLogger(__name__)
@@ -156,10 +156,7 @@ def _hold(target: PostTarget, attempt: PublishAttempt, reason: str) -> str:
 def _hold_post_for_sign_off(post) -> None:
     from scheduler.services.audit import record_event
 
-    for target in post.targets:
-        if target.state == TargetState.scheduled:
-            move_target(db.session, target, TargetState.pending, None, why="gate refused at publish time")
-    move_post(db.session, post, PostState.awaiting_approval, None, why="the gate flags the current content")
+    withhold_clearance(None, post, "the gate flags the current content at publish time")
     record_event(None, "post.held_for_sign_off", "post", post.id)
     notify_users(db.session, [post.author], "post_held",
                  f"Your post \"{_preview(post.text)}\" now needs a manager's sign-off before it can go out.",

@@ -1,13 +1,12 @@
 """The managers' approvals inbox (page and JSON API): decide on flagged posts, bound to what was seen."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from scheduler.extensions import db
-from scheduler.models import GateVerdict, Post, now_utc
-from scheduler.services import approvals
+from scheduler.models import Post, now_utc
+from scheduler.services import approvals, post_queries
 from scheduler.services.errors import InvalidInput, ServiceError
 from scheduler.web.access import authorize, load
 from scheduler.web.api import json_body
@@ -20,9 +19,7 @@ api_bp = Blueprint("approvals_api", __name__, url_prefix="/api")
 
 
 def latest_flags(post: Post) -> list[dict]:
-    verdict = db.session.scalar(sa.select(GateVerdict).where(
-        GateVerdict.post_id == post.id, GateVerdict.content_hash == post.content_hash)
-        .order_by(GateVerdict.id.desc()).limit(1))
+    verdict = post_queries.latest_verdict(post)
     return verdict.flags if verdict else []
 
 
